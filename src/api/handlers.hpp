@@ -1,0 +1,89 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/router.hpp"
+#include "api/static_files.hpp"
+#include "common/result.hpp"
+#include "common/worker_pool.hpp"
+#include "http/server.hpp"
+#include "obs/http_metrics.hpp"
+#include "store/user_store.hpp"
+
+namespace storefront::api {
+
+struct ApiOptions {
+  std::string database = "somedb";
+  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds ready_timeout{1000};
+  int max_users = 1000;
+  int retry_after_s = 1;
+  std::string instance_id;
+  std::string version;
+};
+
+// What GET / shows about the cache and how GET /users reads through it.
+// Implemented by the cache layer; absent when REDIS_URL is unset.
+class UsersCache {
+ public:
+  enum class Outcome { kHit, kMiss, kBypass };
+  using Loader = std::function<Result<std::string>()>;
+  virtual ~UsersCache() = default;
+  // Blocking; runs on a worker thread. Returns the body and how it was served.
+  virtual Result<std::pair<std::string, Outcome>> users(std::string_view collection,
+                                                        Deadline deadline, const Loader& load) = 0;
+  // Blocking; called after a successful write to the collection.
+  virtual void invalidate(std::string_view collection, Deadline deadline) = 0;
+  virtual bool enabled() const = 0;
+  // JSON object with the live state (mode, breaker) for GET /.
+  virtual std::string state_json() const = 0;
+};
+
+struct Exchange;
+
+// The HTTP handlers: parse, validate, call the store on the worker pool,
+// render. They never touch sockets.
+class Api final : public http::Handler {
+ public:
+  Api(ApiOptions options, store::UserStore& store, WorkerPool& workers, obs::HttpMetrics& metrics,
+      std::function<std::string()> render_metrics, StaticFiles docs_assets,
+      UsersCache* cache = nullptr);
+
+  void handle(http::Request&& request, const http::ConnectionInfo& info,
+              http::Reply reply) override;
+
+  // Readiness answers 503 from now on (first step of a graceful shutdown).
+  void set_draining() { draining_.store(true); }
+
+ private:
+  using ExchangePtr = std::shared_ptr<Exchange>;
+  using Job = std::function<void(const ExchangePtr&)>;
+
+  void dispatch(const ExchangePtr& ex, http::Request& request, const RouteMatch& match);
+  // Runs `job` on the worker pool, or answers 503 when the pool is full.
+  void offload(const ExchangePtr& ex, Job job);
+  void finish(const ExchangePtr& ex, http::Response&& res);
+  void fail(const ExchangePtr& ex, const Error& error);
+
+  void root(const ExchangePtr& ex);
+  void ready(const ExchangePtr& ex);
+  void count(const ExchangePtr& ex, const std::string& collection);
+  void list_users(const ExchangePtr& ex, const std::string& collection);
+  void show_user(const ExchangePtr& ex, const std::string& collection, const std::string& name);
+  void create_user(const ExchangePtr& ex, const std::string& collection, std::string body);
+
+  ApiOptions options_;
+  store::UserStore& store_;
+  WorkerPool& workers_;
+  obs::HttpMetrics& metrics_;
+  std::function<std::string()> render_metrics_;
+  StaticFiles docs_assets_;
+  UsersCache* cache_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace storefront::api

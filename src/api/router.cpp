@@ -1,0 +1,61 @@
+#include "api/router.hpp"
+
+#include <boost/url/parse.hpp>
+#include <vector>
+
+namespace storefront::api {
+
+RouteMatch match_route(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return {Route::kBadTarget, {}, {}};
+  std::vector<std::string> segs;
+  for (auto seg : parsed->segments()) segs.push_back(seg);  // decoded
+  const auto n = segs.size();
+  if (n == 0) return {Route::kRoot, {}, {}};
+  if (n == 1 && segs[0] == "metrics") return {Route::kMetrics, {}, {}};
+  if (n == 1 && segs[0] == "openapi.json") return {Route::kOpenApi, {}, {}};
+  if (n == 1 && segs[0] == "docs") return {Route::kDocs, {}, {}};
+  if (n == 3 && segs[0] == "docs" && segs[1] == "assets") {
+    return {Route::kDocsAsset, {}, std::move(segs[2])};
+  }
+  if (n == 2 && segs[0] == "health" && segs[1] == "live") return {Route::kHealthLive, {}, {}};
+  if (n == 2 && segs[0] == "health" && segs[1] == "ready") return {Route::kHealthReady, {}, {}};
+  if (n == 2 && segs[1] == "count") return {Route::kCount, std::move(segs[0]), {}};
+  if (n == 2 && segs[1] == "users") return {Route::kUsers, std::move(segs[0]), {}};
+  if (n == 3 && segs[1] == "users") return {Route::kUser, std::move(segs[0]), std::move(segs[2])};
+  return {Route::kUnmatched, {}, {}};
+}
+
+std::string_view route_template(Route route) {
+  switch (route) {
+    case Route::kRoot:
+      return "/";
+    case Route::kCount:
+      return "/{collection}/count";
+    case Route::kUsers:
+      return "/{collection}/users";
+    case Route::kUser:
+      return "/{collection}/users/{name}";
+    case Route::kHealthLive:
+      return "/health/live";
+    case Route::kHealthReady:
+      return "/health/ready";
+    case Route::kMetrics:
+      return "/metrics";
+    case Route::kOpenApi:
+      return "/openapi.json";
+    case Route::kDocs:
+    case Route::kDocsAsset:
+      return "/docs";
+    case Route::kUnmatched:
+    case Route::kBadTarget:
+      return "unmatched";
+  }
+  return "unmatched";
+}
+
+std::string_view allowed_methods(Route route) {
+  return route == Route::kUsers ? "GET, POST" : "GET";
+}
+
+}  // namespace storefront::api

@@ -1,0 +1,142 @@
+#include "api/validation.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "common/json_writer.hpp"
+
+namespace storefront::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxCollectionNameBytes = 120;
+
+class ErrorList {
+ public:
+  void add(std::string_view type, std::initializer_list<json::value> loc, std::string_view msg,
+           const json::value& input) {
+    json::object e;
+    e["type"] = type;
+    e["loc"] = json::array(loc.begin(), loc.end());
+    e["msg"] = msg;
+    e["input"] = input;
+    errors_.push_back(std::move(e));
+  }
+  bool empty() const { return errors_.empty(); }
+  ValidationErrors done() const { return {json::serialize(errors_)}; }
+
+ private:
+  json::array errors_;
+};
+
+// pydantic's lax int: integers, floats without a fraction, numeric strings.
+std::optional<std::int64_t> parse_age(const json::value& v, ErrorList& errors) {
+  auto fail = [&](std::string_view type, std::string_view msg) {
+    errors.add(type, {"body", "age"}, msg, v);
+    return std::nullopt;
+  };
+  switch (v.kind()) {
+    case json::kind::int64:
+      return v.get_int64();
+    case json::kind::uint64:
+      return fail("int_parsing_size",
+                  "Unable to parse input string as an integer, exceeded maximum size");
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (d != static_cast<double>(static_cast<std::int64_t>(d)) || d >= 9.2e18 || d <= -9.2e18) {
+        if (d == std::floor(d)) {
+          return fail("int_parsing_size",
+                      "Unable to parse input string as an integer, exceeded maximum size");
+        }
+        return fail("int_from_float",
+                    "Input should be a valid integer, got a number with a fractional part");
+      }
+      return static_cast<std::int64_t>(d);
+    }
+    case json::kind::string: {
+      std::string_view s = v.get_string();
+      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+      while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+      std::int64_t out = 0;
+      const char* begin = s.data();
+      if (!s.empty() && s.front() == '+') ++begin;
+      auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), out);
+      if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
+        return fail("int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer");
+      }
+      return out;
+    }
+    default:
+      return fail("int_type", "Input should be a valid integer");
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> collection_name_problem(std::string_view name) {
+  if (name.empty()) return "Collection name must not be empty";
+  if (name.size() > kMaxCollectionNameBytes) return "Collection name is longer than 120 bytes";
+  if (name.find('\0') != std::string_view::npos) return "Collection name must not contain NUL";
+  if (name.find('$') != std::string_view::npos) return "Collection name must not contain '$'";
+  if (name.rfind("system.", 0) == 0) return "System collections are not accessible";
+  if (name.front() == '.' || name.back() == '.') {
+    return "Collection name must not start or end with '.'";
+  }
+  if (!is_valid_utf8(name)) return "Collection name must be valid UTF-8";
+  return std::nullopt;
+}
+
+std::variant<store::NewUser, ValidationErrors> parse_new_user(std::string_view body) {
+  ErrorList errors;
+  if (body.empty()) {
+    errors.add("missing", {"body"}, "Field required", nullptr);
+    return errors.done();
+  }
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  const std::size_t consumed = parser.write(body.data(), body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    json::object ctx;
+    ctx["error"] = ec.message();
+    json::object e;
+    e["type"] = "json_invalid";
+    e["loc"] = json::array{"body", consumed};
+    e["msg"] = "JSON decode error";
+    e["input"] = json::object{};
+    e["ctx"] = std::move(ctx);
+    return ValidationErrors{json::serialize(json::array{std::move(e)})};
+  }
+  const json::value root = parser.release();
+  if (!root.is_object()) {
+    errors.add("model_attributes_type", {"body"},
+               "Input should be a valid dictionary or object to extract fields from", root);
+    return errors.done();
+  }
+  const auto& obj = root.get_object();
+  store::NewUser user;
+  std::optional<std::int64_t> age;
+  if (const auto* v = obj.if_contains("age")) {
+    age = parse_age(*v, errors);
+  } else {
+    errors.add("missing", {"body", "age"}, "Field required", root);
+  }
+  if (const auto* v = obj.if_contains("name")) {
+    if (v->is_string()) {
+      user.name = std::string(v->get_string());
+    } else {
+      errors.add("string_type", {"body", "name"}, "Input should be a valid string", *v);
+    }
+  } else {
+    errors.add("missing", {"body", "name"}, "Field required", root);
+  }
+  if (!errors.empty()) return errors.done();
+  user.age = *age;
+  return user;
+}
+
+}  // namespace storefront::api

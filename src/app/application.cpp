@@ -1,0 +1,142 @@
+#include "app/application.hpp"
+
+#include <csignal>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/handlers.hpp"
+#include "common/worker_pool.hpp"
+#include "http/server.hpp"
+#include "obs/http_metrics.hpp"
+#include "obs/log.hpp"
+#include "obs/process_metrics.hpp"
+#include "store/mongo_store.hpp"
+
+namespace storefront::app {
+namespace {
+
+store::MongoOptions mongo_options(const Config& config) {
+  store::MongoOptions o;
+  o.url = config.mongodb_url;
+  o.database = config.database;
+  o.server_selection_timeout = config.mongo_server_selection_timeout;
+  o.connect_timeout = config.mongo_connect_timeout;
+  o.socket_timeout = config.mongo_socket_timeout;
+  // One client per worker plus headroom, so a pop never waits on the pool.
+  o.max_pool_size = static_cast<std::size_t>(config.worker_threads) + 4;
+  return o;
+}
+
+http::ServerOptions server_options(const Config& config) {
+  http::ServerOptions o;
+  o.bind_address = config.bind_address;
+  o.port = static_cast<std::uint16_t>(config.port);
+  o.io_threads = static_cast<std::size_t>(config.io_threads);
+  o.max_connections = static_cast<std::size_t>(config.max_connections);
+  o.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+  o.max_header_bytes = static_cast<std::size_t>(config.max_header_bytes);
+  o.read_timeout = config.read_timeout;
+  o.idle_timeout = config.idle_timeout;
+  return o;
+}
+
+// Signals are taken synchronously by the main thread; every other thread,
+// including the driver's, inherits the blocked mask.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace) {
+  const auto until = Clock::now() + grace;
+  while (server.in_flight() > 0 && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (server.in_flight() > 0) {
+    spdlog::warn("shutdown grace period over with {} requests in flight", server.in_flight());
+  }
+}
+
+}  // namespace
+
+int serve(const Config& config, const std::string& binary_dir) {
+  const sigset_t signals = block_shutdown_signals();
+  obs::init_logging(config.log_level, config.access_log);
+  spdlog::info("storefront {} starting with:\n{}", STOREFRONT_VERSION, describe(config));
+
+  store::MongoDriver driver;
+  obs::Registry registry;
+  obs::HttpMetrics http_metrics(registry);
+  obs::register_process_metrics(registry, STOREFRONT_VERSION);
+
+  store::MongoStore store(mongo_options(config), registry);
+  WorkerPool workers(static_cast<std::size_t>(config.worker_threads),
+                     static_cast<std::size_t>(config.worker_queue));
+  registry.callback("storefront_worker_pool_in_use", "Workers running a blocking call.", "gauge",
+                    [&workers] { return static_cast<double>(workers.in_use()); });
+  registry.callback("storefront_worker_pool_queued", "Requests waiting for a worker.", "gauge",
+                    [&workers] { return static_cast<double>(workers.queued()); });
+
+  const std::string swagger_dir =
+      config.swagger_dir.empty() ? binary_dir + "/swagger-ui" : config.swagger_dir;
+  auto assets = api::StaticFiles::load(swagger_dir);
+  if (assets.empty()) spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
+
+  api::ApiOptions api_options;
+  api_options.database = config.database;
+  api_options.request_timeout = config.request_timeout;
+  api_options.ready_timeout = config.ready_timeout;
+  api_options.retry_after_s = static_cast<int>(config.retry_after_s);
+  api_options.version = STOREFRONT_VERSION;
+  api::Api api(api_options, store, workers, http_metrics, [&registry] { return registry.render(); },
+               std::move(assets));
+
+  http::Server server(server_options(config), api, http_metrics);
+  std::uint16_t port = 0;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.bind_address, config.port, e.what());
+    return 1;
+  }
+  spdlog::info("listening on {}:{}", config.bind_address, port);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}, draining (grace {} ms)", strsignal(signal),
+               config.shutdown_grace.count());
+  api.set_draining();
+  server.stop_accepting();
+  wait_for_drain(server, config.shutdown_grace);
+  server.stop();
+  workers.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int fill(const Config& config, const std::string& collection, std::int64_t count) {
+  obs::init_logging(config.log_level, false);
+  store::MongoDriver driver;
+  obs::Registry registry;
+  auto options = mongo_options(config);
+  // A bulk fill legitimately takes longer than one request may.
+  options.socket_timeout = std::max(options.socket_timeout, std::chrono::milliseconds(120000));
+  store::MongoStore store(options, registry);
+  auto report = store.fill(collection, count, Deadline::after(std::chrono::minutes(10)));
+  if (!report) {
+    spdlog::error("fill failed: {}", report.error().message);
+    return 1;
+  }
+  auto total = store.count(collection, Deadline::after(std::chrono::seconds(30)));
+  spdlog::info("fill {}.{}: {} inserted, {} already present, {} documents in total",
+               config.database, collection, report->inserted, report->existing,
+               total ? *total : -1);
+  return 0;
+}
+
+}  // namespace storefront::app

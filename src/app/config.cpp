@@ -1,0 +1,284 @@
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "store/mongo_store.hpp"
+
+namespace storefront::app {
+namespace {
+
+using Setter = std::function<std::optional<std::string>(Config&, std::string_view)>;
+
+struct Option {
+  const char* env;
+  const char* flag;
+  const char* help;
+  Setter set;
+  std::function<std::string(const Config&)> show;
+};
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Setter integer(std::int64_t Config::*field, std::int64_t min, std::int64_t max) {
+  return [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    auto n = to_int(v);
+    if (!n || *n < min || *n > max) return fmt::format("expected an integer in [{}, {}]", min, max);
+    c.*field = *n;
+    return std::nullopt;
+  };
+}
+
+Setter millis(milliseconds Config::*field, std::int64_t min, std::int64_t max) {
+  return [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    auto n = to_int(v);
+    if (!n || *n < min || *n > max) {
+      return fmt::format("expected milliseconds in [{}, {}]", min, max);
+    }
+    c.*field = milliseconds(*n);
+    return std::nullopt;
+  };
+}
+
+Setter text(std::string Config::*field, bool allow_empty = true) {
+  return [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    if (!allow_empty && v.empty()) return "must not be empty";
+    c.*field = std::string(v);
+    return std::nullopt;
+  };
+}
+
+Setter boolean(bool Config::*field) {
+  return [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    if (v == "1" || v == "true" || v == "yes" || v == "on") {
+      c.*field = true;
+    } else if (v == "0" || v == "false" || v == "no" || v == "off") {
+      c.*field = false;
+    } else {
+      return "expected true or false";
+    }
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> set_mongo_url(Config& c, std::string_view v) {
+  auto ok = store::validate_mongo_url(std::string(v));
+  if (!ok) return "not a valid MongoDB connection string: " + ok.error().message;
+  c.mongodb_url = std::string(v);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_log_level(Config& c, std::string_view v) {
+  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn",
+                                                 "error", "critical", "off"};
+  for (auto level : kLevels) {
+    if (v == level) {
+      c.log_level = std::string(v);
+      return std::nullopt;
+    }
+  }
+  return "expected one of trace, debug, info, warn, error, critical, off";
+}
+
+template <class T>
+std::function<std::string(const Config&)> show(T Config::*field) {
+  return [=](const Config& c) {
+    if constexpr (std::is_same_v<T, milliseconds>) {
+      return fmt::format("{}ms", (c.*field).count());
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return std::string(c.*field ? "true" : "false");
+    } else {
+      return fmt::format("{}", c.*field);
+    }
+  };
+}
+
+std::function<std::string(const Config&)> show_masked(std::string Config::*field) {
+  return [=](const Config& c) { return mask_credentials(c.*field); };
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> kOptions = {
+      {"MONGODB_URL", "mongodb-url", "MongoDB connection string (may list several mongos)",
+       set_mongo_url, show_masked(&Config::mongodb_url)},
+      {"MONGODB_DATABASE_NAME", "database", "database name", text(&Config::database, false),
+       show(&Config::database)},
+      {"MONGODB_SERVER_SELECTION_TIMEOUT_MS", "mongo-server-selection-timeout-ms",
+       "how long to wait for a usable MongoDB server",
+       millis(&Config::mongo_server_selection_timeout, 1, 600000),
+       show(&Config::mongo_server_selection_timeout)},
+      {"MONGODB_CONNECT_TIMEOUT_MS", "mongo-connect-timeout-ms", "MongoDB connect timeout",
+       millis(&Config::mongo_connect_timeout, 1, 600000), show(&Config::mongo_connect_timeout)},
+      {"MONGODB_SOCKET_TIMEOUT_MS", "mongo-socket-timeout-ms", "MongoDB socket read timeout",
+       millis(&Config::mongo_socket_timeout, 1, 600000), show(&Config::mongo_socket_timeout)},
+      {"REDIS_URL", "redis-url",
+       "redis://host:port[/db] or redis-cluster://h1:p1,h2:p2; unset: no cache",
+       text(&Config::redis_url), show_masked(&Config::redis_url)},
+      {"REDIS_CLUSTER_NODES", "redis-cluster-nodes", "host:port,host:port of a Redis Cluster",
+       text(&Config::redis_cluster_nodes), show(&Config::redis_cluster_nodes)},
+      {"REDIS_TIMEOUT_MS", "redis-timeout-ms", "Redis command timeout",
+       millis(&Config::redis_timeout, 1, 60000), show(&Config::redis_timeout)},
+      {"REDIS_CONNECT_TIMEOUT_MS", "redis-connect-timeout-ms", "Redis connect timeout",
+       millis(&Config::redis_connect_timeout, 1, 60000), show(&Config::redis_connect_timeout)},
+      {"REDIS_POOL_SIZE", "redis-pool-size", "connections per Redis node",
+       integer(&Config::redis_pool_size, 1, 1024), show(&Config::redis_pool_size)},
+      {"CACHE_TTL_SECONDS", "cache-ttl-seconds", "TTL of cached user lists",
+       integer(&Config::cache_ttl_s, 1, 86400), show(&Config::cache_ttl_s)},
+      {"CACHE_L1_SIZE", "cache-l1-size", "entries of the in-process L1 cache (0: off)",
+       integer(&Config::cache_l1_size, 0, 1000000), show(&Config::cache_l1_size)},
+      {"CACHE_L1_TTL_MS", "cache-l1-ttl-ms", "TTL of L1 entries",
+       millis(&Config::cache_l1_ttl, 1, 600000), show(&Config::cache_l1_ttl)},
+      {"CACHE_BREAKER_FAILURES", "cache-breaker-failures",
+       "consecutive Redis failures that open the breaker",
+       integer(&Config::cache_breaker_failures, 1, 1000), show(&Config::cache_breaker_failures)},
+      {"CACHE_BREAKER_COOLDOWN_MS", "cache-breaker-cooldown-ms",
+       "how long the open breaker bypasses Redis before probing",
+       millis(&Config::cache_breaker_cooldown, 1, 600000), show(&Config::cache_breaker_cooldown)},
+      {"STOREFRONT_BIND", "bind", "listen address", text(&Config::bind_address, false),
+       show(&Config::bind_address)},
+      {"PORT", "port", "listen port (0: any free port)", integer(&Config::port, 0, 65535),
+       show(&Config::port)},
+      {"STOREFRONT_IO_THREADS", "io-threads", "I/O threads (0: one per core)",
+       integer(&Config::io_threads, 0, 256), show(&Config::io_threads)},
+      {"STOREFRONT_WORKER_THREADS", "worker-threads", "threads for blocking database calls",
+       integer(&Config::worker_threads, 1, 1024), show(&Config::worker_threads)},
+      {"STOREFRONT_WORKER_QUEUE", "worker-queue", "queued requests before answering 503",
+       integer(&Config::worker_queue, 1, 1000000), show(&Config::worker_queue)},
+      {"STOREFRONT_MAX_CONNECTIONS", "max-connections", "open connections before refusing",
+       integer(&Config::max_connections, 1, 1000000), show(&Config::max_connections)},
+      {"STOREFRONT_MAX_BODY_BYTES", "max-body-bytes", "request body limit (413 above)",
+       integer(&Config::max_body_bytes, 1, 1 << 30), show(&Config::max_body_bytes)},
+      {"STOREFRONT_MAX_HEADER_BYTES", "max-header-bytes", "request header limit (431 above)",
+       integer(&Config::max_header_bytes, 512, 1 << 20), show(&Config::max_header_bytes)},
+      {"STOREFRONT_READ_TIMEOUT_MS", "read-timeout-ms", "time to receive a whole request",
+       millis(&Config::read_timeout, 1, 600000), show(&Config::read_timeout)},
+      {"STOREFRONT_IDLE_TIMEOUT_MS", "idle-timeout-ms", "keep-alive idle time",
+       millis(&Config::idle_timeout, 1, 3600000), show(&Config::idle_timeout)},
+      {"STOREFRONT_REQUEST_TIMEOUT_MS", "request-timeout-ms", "deadline of a request",
+       millis(&Config::request_timeout, 1, 600000), show(&Config::request_timeout)},
+      {"STOREFRONT_READY_TIMEOUT_MS", "ready-timeout-ms", "deadline of the readiness ping",
+       millis(&Config::ready_timeout, 1, 600000), show(&Config::ready_timeout)},
+      {"STOREFRONT_SHUTDOWN_GRACE_MS", "shutdown-grace-ms",
+       "how long SIGTERM waits for in-flight requests", millis(&Config::shutdown_grace, 0, 600000),
+       show(&Config::shutdown_grace)},
+      {"STOREFRONT_RETRY_AFTER_SECONDS", "retry-after-seconds", "Retry-After of 503 answers",
+       integer(&Config::retry_after_s, 0, 3600), show(&Config::retry_after_s)},
+      {"CONSUL_HTTP_ADDR", "consul-http-addr", "Consul agent URL; unset: no registration",
+       text(&Config::consul_http_addr), show_masked(&Config::consul_http_addr)},
+      {"STOREFRONT_ADVERTISE_ADDRESS", "advertise-address",
+       "IP registered in Consul (default: detected)", text(&Config::advertise_address),
+       show(&Config::advertise_address)},
+      {"STOREFRONT_INSTANCE_ID", "instance-id", "unique instance id (default: host-port)",
+       text(&Config::instance_id), show(&Config::instance_id)},
+      {"LOG_LEVEL", "log-level", "trace|debug|info|warn|error|critical|off", set_log_level,
+       show(&Config::log_level)},
+      {"STOREFRONT_ACCESS_LOG", "access-log", "one JSON line per request on stdout",
+       boolean(&Config::access_log), show(&Config::access_log)},
+      {"STOREFRONT_SWAGGER_DIR", "swagger-dir", "Swagger UI assets directory",
+       text(&Config::swagger_dir), show(&Config::swagger_dir)},
+  };
+  return kOptions;
+}
+
+std::optional<std::string> apply(Config& config, const Option& option, std::string_view value,
+                                 std::string_view source) {
+  if (auto problem = option.set(config, value)) {
+    return fmt::format("invalid {} '{}': {}", source, value, *problem);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string mask_credentials(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  auto host_start = scheme + 3;
+  auto at = url.find('@', host_start);
+  auto slash = url.find('/', host_start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash)) {
+    return std::string(url);
+  }
+  auto colon = url.find(':', host_start);
+  std::string out(url.substr(0, host_start));
+  if (colon != std::string_view::npos && colon < at) {
+    out.append(url.substr(host_start, colon - host_start)).append(":****");
+  } else {
+    out.append("****");
+  }
+  out.append(url.substr(at));
+  return out;
+}
+
+Result<Config> load_config(const Getenv& getenv, const std::vector<std::string>& args) {
+  Config config;
+  for (const auto& option : options()) {
+    if (const char* value = getenv(option.env)) {
+      if (auto error = apply(config, option, value, option.env)) {
+        return Error{ErrorKind::kInvalid, *error};
+      }
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return Error{ErrorKind::kInvalid, fmt::format("unexpected argument '{}'", arg)};
+    }
+    arg.remove_prefix(2);
+    std::string name(arg.substr(0, arg.find('=')));
+    std::string value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      value = std::string(arg.substr(eq + 1));
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Error{ErrorKind::kInvalid, fmt::format("flag --{} needs a value", name)};
+    }
+    const Option* found = nullptr;
+    for (const auto& option : options()) {
+      if (name == option.flag) found = &option;
+    }
+    if (!found) return Error{ErrorKind::kInvalid, fmt::format("unknown flag --{}", name)};
+    if (auto error = apply(config, *found, value, "--" + name)) {
+      return Error{ErrorKind::kInvalid, *error};
+    }
+  }
+  if (config.io_threads == 0) {
+    config.io_threads = std::max<std::int64_t>(1, std::thread::hardware_concurrency());
+  }
+  if (!config.redis_url.empty() && !config.redis_cluster_nodes.empty()) {
+    return Error{ErrorKind::kInvalid, "set either REDIS_URL or REDIS_CLUSTER_NODES, not both"};
+  }
+  return config;
+}
+
+std::string describe(const Config& config) {
+  std::string out;
+  for (const auto& option : options()) {
+    fmt::format_to(std::back_inserter(out), "  {:<36} {}\n", option.env, option.show(config));
+  }
+  return out;
+}
+
+std::string usage() {
+  std::string out =
+      "usage: storefront [serve] [--flag=value ...]\n"
+      "       storefront fill --collection NAME --count N [--mongodb-url URL] [--database DB]\n\n"
+      "Settings (environment variable, flag):\n";
+  for (const auto& option : options()) {
+    fmt::format_to(std::back_inserter(out), "  {:<36} --{:<34} {}\n", option.env, option.flag,
+                   option.help);
+  }
+  return out;
+}
+
+}  // namespace storefront::app

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace storefront::app {
+
+using std::chrono::milliseconds;
+
+// Every setting of the service, loaded once from the environment and then
+// from command-line flags (flags win). Names are the pymongo-api ones where
+// they exist (MONGODB_URL, MONGODB_DATABASE_NAME, REDIS_URL, PORT).
+struct Config {
+  // MongoDB
+  std::string mongodb_url = "mongodb://localhost:27017";
+  std::string database = "somedb";
+  milliseconds mongo_server_selection_timeout{2000};
+  milliseconds mongo_connect_timeout{2000};
+  milliseconds mongo_socket_timeout{5000};
+  // Cache (empty URL: no cache)
+  std::string redis_url;
+  std::string redis_cluster_nodes;
+  milliseconds redis_timeout{50};
+  milliseconds redis_connect_timeout{50};
+  std::int64_t redis_pool_size = 8;
+  std::int64_t cache_ttl_s = 60;
+  std::int64_t cache_l1_size = 0;
+  milliseconds cache_l1_ttl{2000};
+  std::int64_t cache_breaker_failures = 5;
+  milliseconds cache_breaker_cooldown{2000};
+  // HTTP server
+  std::string bind_address = "0.0.0.0";
+  std::int64_t port = 8080;
+  std::int64_t io_threads = 0;  // 0: one per core
+  std::int64_t worker_threads = 16;
+  std::int64_t worker_queue = 1024;
+  std::int64_t max_connections = 10000;
+  std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t max_header_bytes = 16 << 10;
+  milliseconds read_timeout{10000};
+  milliseconds idle_timeout{60000};
+  milliseconds request_timeout{5000};
+  milliseconds ready_timeout{1000};
+  milliseconds shutdown_grace{10000};
+  std::int64_t retry_after_s = 1;
+  // Service registration (empty: none)
+  std::string consul_http_addr;
+  std::string advertise_address;
+  std::string instance_id;
+  // Misc
+  std::string log_level = "info";
+  bool access_log = true;
+  std::string swagger_dir;  // empty: <binary dir>/swagger-ui
+};
+
+using Getenv = std::function<const char*(const char*)>;
+
+// Errors name the variable or flag and say what is expected.
+Result<Config> load_config(const Getenv& getenv, const std::vector<std::string>& args);
+
+// One line per setting, credentials in URLs masked.
+std::string describe(const Config& config);
+
+// "mongodb://user:secret@h/" -> "mongodb://user:****@h/"
+std::string mask_credentials(std::string_view url);
+
+// The usage text listing every variable and flag.
+std::string usage();
+
+}  // namespace storefront::app

@@ -1,0 +1,60 @@
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "api/validation.hpp"
+#include "app/application.hpp"
+#include "app/config.hpp"
+#include "app/fill.hpp"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+std::string binary_dir(const char* argv0) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = std::filesystem::absolute(argv0, ec);
+  return exe.parent_path().string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace storefront;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "serve";
+  if (!args.empty() && (args[0] == "serve" || args[0] == "fill")) {
+    command = args[0];
+    args.erase(args.begin());
+  }
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::fputs(app::usage().c_str(), stdout);
+    return 0;
+  }
+  std::vector<std::string> config_args = args;
+  app::FillArgs fill_args;
+  if (command == "fill") {
+    config_args.clear();
+    auto parsed = app::parse_fill_args(args, config_args);
+    if (!parsed) {
+      std::fprintf(stderr, "storefront: %s\n", parsed.error().message.c_str());
+      return kUsageError;
+    }
+    fill_args = parsed.value();
+    if (auto problem = api::collection_name_problem(fill_args.collection)) {
+      std::fprintf(stderr, "storefront: invalid --collection: %s\n", problem->c_str());
+      return kUsageError;
+    }
+  }
+  auto config = app::load_config([](const char* name) { return std::getenv(name); }, config_args);
+  if (!config) {
+    std::fprintf(stderr, "storefront: %s\n(see storefront --help)\n",
+                 config.error().message.c_str());
+    return kUsageError;
+  }
+  if (command == "fill") return app::fill(config.value(), fill_args.collection, fill_args.count);
+  return app::serve(config.value(), binary_dir(argv[0]));
+}

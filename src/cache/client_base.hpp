@@ -1,0 +1,33 @@
+#pragma once
+
+// Internal to sf_cache: the typed RedisClient methods on top of one virtual
+// execute() that standalone and cluster clients implement.
+
+#include <string_view>
+
+#include "cache/redis_client.hpp"
+#include "cache/redis_connection.hpp"
+
+namespace storefront::cache {
+
+class ClientBase : public RedisClient {
+ public:
+  Result<std::optional<std::string>> get(std::string_view key, Deadline deadline) override;
+  Result<std::vector<std::optional<std::string>>> mget(std::span<const std::string_view> keys,
+                                                       Deadline deadline) override;
+  Status set(std::string_view key, std::string_view value, std::chrono::seconds ttl,
+             Deadline deadline) override;
+  Status del(std::string_view key, Deadline deadline) override;
+  Result<std::int64_t> incr(std::string_view key, Deadline deadline) override;
+  Status ping(Deadline deadline) override;
+
+ protected:
+  // Runs one command whose keys all hash to `slot` (-1: no key). Returns a
+  // reply that is not an error reply: error replies become Errors.
+  // `name` is the lower-case command name for the duration histogram.
+  virtual Result<ReplyPtr> execute(std::string_view name, int slot, Args args,
+                                   Deadline deadline) = 0;
+  virtual bool cluster() const = 0;
+};
+
+}  // namespace storefront::cache

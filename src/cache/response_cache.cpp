@@ -1,0 +1,346 @@
+#include "cache/response_cache.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "obs/metrics.hpp"
+
+namespace storefront::cache {
+namespace {
+
+constexpr std::string_view kPrefix = "storefront:v1:";
+// Writes waiting for the background writer; beyond this they are dropped
+// (the entry is simply not cached; the next miss loads it again).
+constexpr std::size_t kMaxPendingWrites = 1024;
+// Budget of one background SET (the client caps it at its command timeout).
+constexpr std::chrono::milliseconds kWriteBudget{1000};
+
+// Stored value: "<redis generation>\n<body>".
+std::string stamp(std::string_view redis_generation, std::string_view body) {
+  std::string value;
+  value.reserve(redis_generation.size() + 1 + body.size());
+  value.append(redis_generation).push_back('\n');
+  value.append(body);
+  return value;
+}
+
+// The body if `value` carries `redis_generation`, else nullptr (stale or foreign).
+std::shared_ptr<const std::string> unstamp(std::string&& value,
+                                           std::string_view redis_generation) {
+  auto newline = value.find('\n');
+  if (newline == std::string::npos || std::string_view(value).substr(0, newline) != redis_generation) {
+    return nullptr;
+  }
+  value.erase(0, newline + 1);
+  return std::make_shared<const std::string>(std::move(value));
+}
+
+}  // namespace
+
+struct ResponseCache::Flight {
+  explicit Flight(std::uint64_t gen) : generation(gen), future(promise.get_future().share()) {}
+  const std::uint64_t generation;
+  std::promise<Result<CachedResponse>> promise;
+  std::shared_future<Result<CachedResponse>> future;
+};
+
+const char* to_string(CacheOutcome outcome) {
+  switch (outcome) {
+    case CacheOutcome::kHit:
+      return "HIT";
+    case CacheOutcome::kMiss:
+      return "MISS";
+    case CacheOutcome::kBypass:
+      return "BYPASS";
+  }
+  return "BYPASS";
+}
+
+std::string cache_scope(std::string_view db, std::string_view collection) {
+  return fmt::format("{}.{}", db, collection);
+}
+
+CacheKey users_list_key(std::string_view db, std::string_view collection) {
+  auto scope = cache_scope(db, collection);
+  auto key = fmt::format("{}{{{}}}:users", kPrefix, scope);
+  return CacheKey{std::move(scope), std::move(key)};
+}
+
+std::string generation_key(std::string_view scope) {
+  return fmt::format("{}{{{}}}:gen", kPrefix, scope);
+}
+
+ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
+                             obs::Registry& registry, NowFn now)
+    : client_(std::move(client)),
+      settings_(settings),
+      hits_(registry
+                .counter("storefront_cache_hits_total",
+                         "Cached responses served from the cache (L1 or Redis)")
+                .with({})),
+      misses_(registry
+                  .counter("storefront_cache_misses_total",
+                           "Responses loaded from the database and stored in the cache")
+                  .with({})),
+      errors_(registry
+                  .counter("storefront_cache_errors_total",
+                           "Redis commands of the response cache that failed")
+                  .with({})),
+      bypass_(registry
+                  .counter("storefront_cache_bypass_total",
+                           "Responses loaded without the cache (breaker open or Redis failed)")
+                  .with({})),
+      breaker_gauge_(registry
+                         .gauge("storefront_cache_breaker_state",
+                                "Redis circuit breaker: 0 closed, 1 half-open, 2 open")
+                         .with({})),
+      breaker_(CircuitBreaker::Options{settings.breaker_failures, settings.breaker_cooldown}, now,
+               [this](BreakerState state) {
+                 breaker_gauge_.set(static_cast<double>(state));
+                 if (state == BreakerState::kOpen) {
+                   spdlog::warn("redis cache: circuit breaker open, bypassing Redis for {} ms",
+                                settings_.breaker_cooldown.count());
+                 }
+               }) {
+  if (settings_.l1_size > 0) {
+    l1_ = std::make_unique<LruCache>(settings_.l1_size, settings_.l1_ttl, now);
+  }
+  if (client_) writer_ = std::thread([this] { writer_loop(); });
+}
+
+ResponseCache::~ResponseCache() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(write_mutex_);
+      stopping_ = true;
+    }
+    write_cv_.notify_all();
+    writer_.join();
+  }
+}
+
+std::uint64_t ResponseCache::generation_locked(std::string_view scope) const {
+  auto it = generations_.find(std::string(scope));
+  return it == generations_.end() ? 0 : it->second;
+}
+
+std::uint64_t ResponseCache::generation(std::string_view scope) const {
+  std::lock_guard lock(mutex_);
+  return generation_locked(scope);
+}
+
+void ResponseCache::count(const Result<CachedResponse>& result) {
+  if (!result || !client_) return;
+  switch (result.value().outcome) {
+    case CacheOutcome::kHit:
+      hits_.inc();
+      break;
+    case CacheOutcome::kMiss:
+      misses_.inc();
+      break;
+    case CacheOutcome::kBypass:
+      bypass_.inc();
+      break;
+  }
+}
+
+Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chrono::seconds ttl,
+                                                  Deadline deadline, Loader loader) {
+  if (l1_) {
+    if (auto body = l1_->get(key.key, generation(key.scope))) {
+      hits_.inc();
+      return CachedResponse{std::move(body), CacheOutcome::kHit, true};
+    }
+  }
+  while (true) {
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto gen = generation_locked(key.scope);
+      auto& slot = flights_[key.key];
+      // A flight that started before the latest invalidation may carry data
+      // older than the write: do not join it, start a new one.
+      if (!slot || slot->generation != gen) {
+        slot = std::make_shared<Flight>(gen);
+        leader = true;
+      }
+      flight = slot;
+    }
+    if (leader) {
+      auto result = lead(key, ttl, deadline, loader, flight);
+      count(result);
+      return result;
+    }
+    if (flight->future.wait_until(deadline.at()) != std::future_status::ready) {
+      return Error{ErrorKind::kTimeout,
+                   "deadline passed while waiting for a concurrent load of the same response"};
+    }
+    Result<CachedResponse> result = flight->future.get();
+    // The leader ran out of its own (shorter) budget; this caller has time left.
+    if (!result && result.error().kind == ErrorKind::kTimeout && !deadline.expired()) continue;
+    count(result);
+    return result;
+  }
+}
+
+Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::seconds ttl,
+                                           Deadline deadline, Loader loader,
+                                           const std::shared_ptr<Flight>& flight) {
+  bool redis_ok = false;
+  std::string redis_generation = "0";
+  if (client_) {
+    auto permit = breaker_.acquire();
+    if (permit != CircuitBreaker::Permit::kDenied) {
+      auto gen_key = generation_key(key.scope);
+      std::array<std::string_view, 2> keys{gen_key, key.key};
+      auto values = client_->mget(keys, deadline);
+      breaker_.record(permit, values.ok());
+      if (!values) {
+        errors_.inc();
+        spdlog::debug("redis cache: MGET {} failed: {}", key.key, values.error().message);
+      } else {
+        redis_ok = true;
+        auto& v = values.value();
+        if (v[0]) redis_generation = std::move(*v[0]);
+        if (v[1]) {
+          if (auto body = unstamp(std::move(*v[1]), redis_generation)) {
+            if (l1_ && generation(key.scope) == flight->generation) {
+              l1_->put(key.key, flight->generation, body);
+            }
+            CachedResponse hit{std::move(body), CacheOutcome::kHit, false};
+            finish_flight(key.key, flight);
+            flight->promise.set_value(hit);
+            return hit;
+          }
+        }
+      }
+    }
+  }
+
+  Result<std::string> loaded = Error{ErrorKind::kInternal, "loader not called"};
+  try {
+    loaded = loader(deadline);
+  } catch (...) {
+    finish_flight(key.key, flight);
+    flight->promise.set_value(Error{ErrorKind::kInternal, "response loader threw"});
+    throw;
+  }
+  if (!loaded) {
+    // Removed before publishing, so a follower that retries starts afresh.
+    finish_flight(key.key, flight);
+    flight->promise.set_value(loaded.error());
+    return loaded.error();
+  }
+  auto body = std::make_shared<const std::string>(std::move(loaded.value()));
+  CachedResponse response{body, redis_ok ? CacheOutcome::kMiss : CacheOutcome::kBypass, false};
+  flight->promise.set_value(response);
+
+  bool current = generation(key.scope) == flight->generation;
+  if (l1_ && current) l1_->put(key.key, flight->generation, body);
+  if (!redis_ok || !current || ttl.count() <= 0) {
+    finish_flight(key.key, flight);
+    return response;
+  }
+  // Stored in the background: the response does not wait for the SET, and the
+  // flight stays joinable (already complete) until the entry is in Redis, so
+  // callers arriving meanwhile do not load again.
+  {
+    std::lock_guard lock(write_mutex_);
+    if (writes_.size() < kMaxPendingWrites && !stopping_) {
+      writes_.push_back(Write{key.key, key.scope, flight->generation, std::move(redis_generation),
+                              body, ttl, flight});
+      write_cv_.notify_one();
+      return response;
+    }
+  }
+  finish_flight(key.key, flight);
+  return response;
+}
+
+void ResponseCache::finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight) {
+  std::lock_guard lock(mutex_);
+  if (auto it = flights_.find(key); it != flights_.end() && it->second == flight) {
+    flights_.erase(it);
+  }
+}
+
+void ResponseCache::writer_loop() {
+  std::unique_lock lock(write_mutex_);
+  while (true) {
+    write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+    if (stopping_) break;
+    Write write = std::move(writes_.front());
+    writes_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    // Skipped when the scope was invalidated since the load started (the
+    // Redis stamp would also make other instances ignore it).
+    if (generation(write.scope) == write.generation) {
+      auto permit = breaker_.acquire();
+      if (permit != CircuitBreaker::Permit::kDenied) {
+        auto st = client_->set(write.key, stamp(write.redis_generation, *write.body), write.ttl,
+                               Deadline::after(kWriteBudget));
+        breaker_.record(permit, st.ok());
+        if (!st) {
+          errors_.inc();
+          spdlog::debug("redis cache: SET {} failed: {}", write.key, st.error().message);
+        }
+      }
+    }
+    finish_flight(write.key, write.flight);
+    write = Write{};
+    lock.lock();
+    writing_ = false;
+    if (writes_.empty()) write_idle_cv_.notify_all();
+  }
+  // Pending writes are dropped; their flights are complete, only unlink them.
+  for (auto& write : writes_) finish_flight(write.key, write.flight);
+  writes_.clear();
+}
+
+void ResponseCache::flush_writes() {
+  std::unique_lock lock(write_mutex_);
+  write_idle_cv_.wait(lock, [&] { return stopping_ || (writes_.empty() && !writing_); });
+}
+
+Status ResponseCache::invalidate(std::string_view db, std::string_view collection,
+                                 Deadline deadline) {
+  return invalidate_scope(cache_scope(db, collection), deadline);
+}
+
+Status ResponseCache::invalidate_scope(std::string_view scope, Deadline deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    ++generations_[std::string(scope)];
+  }
+  if (!client_) return ok_status();
+  auto permit = breaker_.acquire();
+  // Bump the shared generation first: from then on every instance ignores
+  // entries stamped with the old one. The DEL only frees the memory.
+  auto gen = client_->incr(generation_key(scope), deadline);
+  if (!gen) {
+    breaker_.record(permit, false);
+    errors_.inc();
+    return Error{gen.error().kind,
+                 fmt::format("cache invalidation of {} failed: {}", scope, gen.error().message)};
+  }
+  auto users = fmt::format("{}{{{}}}:users", kPrefix, scope);
+  auto st = client_->del(users, deadline);
+  breaker_.record(permit, true);
+  if (!st) errors_.inc();
+  return ok_status();
+}
+
+CacheStatus ResponseCache::status() const {
+  CacheStatus s;
+  s.configured = client_ != nullptr;
+  s.breaker = breaker_.state();
+  s.enabled = s.configured && s.breaker != BreakerState::kOpen;
+  s.mode = client_ ? client_->mode() : std::string_view("none");
+  return s;
+}
+
+}  // namespace storefront::cache

@@ -1,0 +1,154 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "cache/cache_config.hpp"
+#include "cache/circuit_breaker.hpp"
+#include "cache/function_ref.hpp"
+#include "cache/lru_cache.hpp"
+#include "cache/redis_client.hpp"
+#include "common/deadline.hpp"
+#include "common/result.hpp"
+
+namespace storefront::obs {
+class Counter;
+class Gauge;
+class Registry;
+}  // namespace storefront::obs
+
+namespace storefront::cache {
+
+// What the HTTP layer puts in X-Cache.
+enum class CacheOutcome { kHit, kMiss, kBypass };
+const char* to_string(CacheOutcome outcome);  // "HIT" | "MISS" | "BYPASS"
+
+// A cached response's Redis key and its invalidation scope.
+struct CacheKey {
+  std::string scope;  // "<db>.<collection>": the unit of invalidation
+  std::string key;    // "storefront:v1:{<db>.<collection>}:users"
+};
+
+// "<db>.<collection>"
+std::string cache_scope(std::string_view db, std::string_view collection);
+// The key of GET /{collection}/users. The {hash tag} puts every key of one
+// collection (and its generation key) on one cluster slot.
+CacheKey users_list_key(std::string_view db, std::string_view collection);
+// "storefront:v1:{<scope>}:gen": the collection's generation counter in Redis.
+std::string generation_key(std::string_view scope);
+
+struct CachedResponse {
+  std::shared_ptr<const std::string> body;  // the stored bytes, never null on success
+  CacheOutcome outcome = CacheOutcome::kMiss;
+  bool from_l1 = false;  // a HIT served from the in-process L1
+};
+
+// The live state for GET /.
+struct CacheStatus {
+  bool configured = false;  // REDIS_URL / REDIS_CLUSTER_NODES given
+  bool enabled = false;     // configured and the breaker is not open
+  BreakerState breaker = BreakerState::kClosed;
+  std::string_view mode = "none";  // "standalone" | "cluster" | "none"
+};
+
+// The response cache the handlers use. Thread-safe; blocking (worker threads).
+//
+// get_or_load: L1 (if enabled) -> one MGET of {generation, entry} in Redis
+// (unless the breaker is open) -> on a miss the loader, whose result is
+// returned at once and stored in Redis by a background writer. Concurrent
+// calls for one key share one Redis lookup and one loader call. Redis
+// failures never fail the call: the loader runs instead (BYPASS).
+//
+// Invalidation: see docs/cache.md. In short, a per-scope generation in-process
+// (L1 entries and in-flight loads of an older generation are not reused or
+// stored) plus a generation counter in Redis that every stored entry is
+// stamped with, so an entry loaded before a write on any instance is ignored
+// after that write's invalidate().
+class ResponseCache {
+ public:
+  using Loader = FunctionRef<Result<std::string>(Deadline)>;
+
+  // `client` may be null (no Redis configured): get_or_load then only
+  // coalesces concurrent loads and reports BYPASS; invalidate is in-process
+  // only. `registry` must outlive the cache; `now` is for tests (breaker, L1).
+  ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
+                obs::Registry& registry, NowFn now = {});
+  ~ResponseCache();
+  ResponseCache(const ResponseCache&) = delete;
+  ResponseCache& operator=(const ResponseCache&) = delete;
+
+  // The cached body for `key`, or the loader's. An error is only ever the
+  // loader's own (or kTimeout when the deadline passes while waiting for
+  // another caller's load of the same key).
+  Result<CachedResponse> get_or_load(const CacheKey& key, std::chrono::seconds ttl,
+                                     Deadline deadline, Loader loader);
+  Result<CachedResponse> get_or_load(const CacheKey& key, Deadline deadline, Loader loader) {
+    return get_or_load(key, settings_.ttl, deadline, loader);
+  }
+
+  // Call after a successful write to the collection. Tried even when the
+  // breaker is open (a write is rarer than a read and the entry must go); one
+  // Redis round trip when Redis is down. The Status is for logging only: the
+  // write succeeded and must not be reported as failed.
+  Status invalidate(std::string_view db, std::string_view collection, Deadline deadline);
+  Status invalidate_scope(std::string_view scope, Deadline deadline);
+
+  CacheStatus status() const;
+  const CacheSettings& settings() const { return settings_; }
+
+  // Test hook: blocks until the background writer has no pending work.
+  void flush_writes();
+
+ private:
+  struct Flight;
+  struct Write {
+    std::string key;
+    std::string scope;
+    std::uint64_t generation;
+    std::string redis_generation;
+    std::shared_ptr<const std::string> body;
+    std::chrono::seconds ttl;
+    std::shared_ptr<Flight> flight;
+  };
+
+  std::uint64_t generation_locked(std::string_view scope) const;  // mutex_ held
+  std::uint64_t generation(std::string_view scope) const;
+  Result<CachedResponse> lead(const CacheKey& key, std::chrono::seconds ttl, Deadline deadline,
+                              Loader loader, const std::shared_ptr<Flight>& flight);
+  void finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight);
+  void count(const Result<CachedResponse>& result);
+  void writer_loop();
+
+  const std::unique_ptr<RedisClient> client_;
+  const CacheSettings settings_;
+  obs::Counter& hits_;
+  obs::Counter& misses_;
+  obs::Counter& errors_;
+  obs::Counter& bypass_;
+  obs::Gauge& breaker_gauge_;
+  CircuitBreaker breaker_;
+  std::unique_ptr<LruCache> l1_;
+
+  mutable std::mutex mutex_;  // generations_, flights_
+  std::unordered_map<std::string, std::uint64_t> generations_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+
+  std::mutex write_mutex_;
+  std::condition_variable write_cv_;
+  std::condition_variable write_idle_cv_;
+  std::deque<Write> writes_;
+  bool writing_ = false;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace storefront::cache

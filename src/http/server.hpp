@@ -1,0 +1,98 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "obs/http_metrics.hpp"
+
+// Transport only: accepts connections, reads HTTP/1.1 requests with limits
+// and timeouts, hands them to a Handler and writes what it replies.
+namespace storefront::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Completes one request; may be called from any thread, exactly once.
+using Reply = std::function<void(Response&&)>;
+
+struct ConnectionInfo {
+  std::string remote;  // "ip:port"
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Runs on an I/O thread and must not block: blocking work goes to a worker
+  // pool, which calls `reply` when done.
+  virtual void handle(Request&& request, const ConnectionInfo& info, Reply reply) = 0;
+};
+
+struct ServerOptions {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  std::size_t io_threads = 1;
+  std::size_t max_connections = 10000;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds read_timeout{10000};   // a whole request, once its first byte arrived
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{10000};  // a whole response
+};
+
+class Session;
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler& handler, obs::HttpMetrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens (throws boost::system::system_error), then starts the
+  // I/O threads. Returns the bound port (useful with port 0).
+  std::uint16_t start();
+
+  // Graceful shutdown, step 1: stop accepting, close idle keep-alive
+  // connections and make every further response close its connection.
+  void stop_accepting();
+  // Requests read but not yet answered.
+  std::size_t in_flight() const { return in_flight_.load(); }
+  // Step 2: stops the I/O threads (cutting whatever is still open) and joins them.
+  void stop();
+
+ private:
+  friend class Session;
+  void do_accept();
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void track(const std::shared_ptr<Session>& session);
+  void untrack(Session* session);
+
+  ServerOptions options_;
+  Handler& handler_;
+  obs::HttpMetrics& metrics_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> connections_{0};
+  std::atomic<bool> draining_{false};
+  std::mutex sessions_mutex_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  // Declared last so it is destroyed first: pending handlers own sessions,
+  // whose destructors still use the members above.
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace storefront::http
