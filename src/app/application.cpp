@@ -38,6 +38,9 @@ http::ServerOptions server_options(const Config& config) {
   o.max_header_bytes = static_cast<std::size_t>(config.max_header_bytes);
   o.read_timeout = config.read_timeout;
   o.idle_timeout = config.idle_timeout;
+  // The API answers at the request deadline itself; this margin only catches
+  // a driver call stuck beyond its own timeouts.
+  o.handler_timeout = config.request_timeout + std::chrono::milliseconds(1000);
   return o;
 }
 

@@ -97,12 +97,18 @@ ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings 
                                 "Redis circuit breaker: 0 closed, 1 half-open, 2 open")
                          .with({})),
       breaker_(CircuitBreaker::Options{settings.breaker_failures, settings.breaker_cooldown}, now,
-               [this](BreakerState state) {
+               [this, previous = BreakerState::kClosed](BreakerState state) mutable {
+                 // Called with the breaker's lock held: transitions are serialized.
                  breaker_gauge_.set(static_cast<double>(state));
-                 if (state == BreakerState::kOpen) {
-                   spdlog::warn("redis cache: circuit breaker open, bypassing Redis for {} ms",
+                 // Logged once per outage, not on every failed half-open probe.
+                 if (state == BreakerState::kOpen && previous == BreakerState::kClosed) {
+                   spdlog::warn("redis cache: circuit breaker open, bypassing Redis (probe every "
+                                "{} ms)",
                                 settings_.breaker_cooldown.count());
+                 } else if (state == BreakerState::kClosed && previous != BreakerState::kClosed) {
+                   spdlog::info("redis cache: circuit breaker closed, Redis is used again");
                  }
+                 previous = state;
                }) {
   if (settings_.l1_size > 0) {
     l1_ = std::make_unique<LruCache>(settings_.l1_size, settings_.l1_ttl, now);

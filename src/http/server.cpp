@@ -3,6 +3,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -49,7 +50,8 @@ Response protocol_error_response(const boost::system::error_code& ec) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Server& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket&& socket, Server& server)
+      : stream_(std::move(socket)), server_(server), handler_timer_(stream_.get_executor()) {
     boost::system::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) info_.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -126,15 +128,37 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.in_flight_.fetch_add(1);
     server_.metrics_.in_flight.add(1);
     busy_ = true;
+    const std::uint64_t seq = ++seq_;
+    start_handler_timer(seq);
     // The reply may come from a worker thread: hop back onto our strand.
-    Reply reply = [self = shared_from_this()](Response&& res) {
-      asio::post(self->stream_.get_executor(),
-                 [self, res = std::move(res)]() mutable { self->on_reply(std::move(res)); });
+    Reply reply = [self = shared_from_this(), seq](Response&& res) {
+      asio::post(self->stream_.get_executor(), [self, seq, res = std::move(res)]() mutable {
+        self->on_reply(seq, std::move(res));
+      });
     };
     server_.handler_.handle(std::move(request), info_, std::move(reply));
   }
 
-  void on_reply(Response&& res) {
+  void start_handler_timer(std::uint64_t seq) {
+    handler_timer_.expires_after(server_.options_.handler_timeout);
+    handler_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
+      if (ec || !self->busy_ || seq != self->seq_) return;
+      spdlog::warn("handler gave no reply within {} ms; answering 503",
+                   server_timeout_ms(self->server_));
+      auto res = error_response(bhttp::status::service_unavailable,
+                                "Request timed out, retry later");
+      res.set(bhttp::field::retry_after, "1");
+      self->on_reply(seq, std::move(res));
+    });
+  }
+
+  static long server_timeout_ms(const Server& server) {
+    return static_cast<long>(server.options_.handler_timeout.count());
+  }
+
+  void on_reply(std::uint64_t seq, Response&& res) {
+    if (!busy_ || seq != seq_) return;  // a late reply after the handler timeout
+    handler_timer_.cancel();
     busy_ = false;
     server_.in_flight_.fetch_sub(1);
     server_.metrics_.in_flight.add(-1);
@@ -187,6 +211,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<Response> response_;
+  asio::steady_timer handler_timer_;
+  std::uint64_t seq_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool idle_ = false;

@@ -50,6 +50,10 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10000};   // a whole request, once its first byte arrived
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{10000};  // a whole response
+  // Last line of defence against a handler that never replies (a driver call
+  // stuck past its own timeouts): the client gets a 503 at this point and the
+  // late reply is dropped.
+  std::chrono::milliseconds handler_timeout{6000};
 };
 
 class Session;

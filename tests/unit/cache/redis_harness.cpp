@@ -279,7 +279,9 @@ RedisCluster::RedisCluster() {
         dir_.path(), port,
         std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file",
                                  "nodes-" + std::to_string(port) + ".conf",
-                                 "--cluster-node-timeout", "1000"}));
+                                 "--cluster-node-timeout", "1000",
+                                 // Replicas sync at once (default: 5 s delay), so they can take over.
+                                 "--repl-diskless-sync-delay", "0"}));
     if (!servers_.back()->started()) {
       error_ = "redis-server did not start on port " + std::to_string(port);
       return;
@@ -309,11 +311,17 @@ RedisCluster::RedisCluster() {
         if (!n.master && n.master_id != "-") ++replicas;
       }
       all = all && masters == 3 && replicas == 3;
+      // A replica that has not finished its first sync refuses to fail over.
+      auto info = redis_command(port, {"INFO", "replication"}).value_or("");
+      if (info.find("role:slave") != std::string::npos) {
+        all = all && info.find("master_link_status:up") != std::string::npos &&
+              info.find("master_sync_in_progress:0") != std::string::npos;
+      }
     }
     if (all) return;
     std::this_thread::sleep_for(milliseconds(100));
   }
-  error_ = "cluster nodes did not agree on 3 masters + 3 replicas";
+  error_ = "cluster nodes did not agree on 3 masters + 3 synced replicas";
 }
 
 RedisServer& RedisCluster::server(int port) {

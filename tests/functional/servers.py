@@ -1,0 +1,252 @@
+"""Real servers for the functional tests: FerretDB, storefront, and a TCP proxy
+for fault injection. Everything listens on 127.0.0.1 on free ports."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
+BUILD_DIR = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class Process:
+    """A child process with its log file; stop() is idempotent."""
+
+    def __init__(self, argv: list[str], log_path: Path, env: dict | None = None):
+        self.argv = argv
+        self.log_path = log_path
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=self.env)
+        log.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def send(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def pause(self) -> None:
+        self.send(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.send(signal.SIGCONT)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGCONT)
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+class FerretDB(Process):
+    def __init__(self, workdir: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.data_root = workdir
+        data = workdir / "ferretdb-data"
+        data.mkdir(parents=True, exist_ok=True)
+        binary = CACHE / "bin" / "ferretdb"
+        if not binary.exists():
+            raise RuntimeError(f"{binary} missing: run scripts/bootstrap")
+        super().__init__([str(binary), "-listen-addr", f"127.0.0.1:{self.port}",
+                          "-sqlite-url", f"file:{data}/", "-log-level", "error"],
+                         workdir / "ferretdb.log")
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        super().start()
+        wait_port(self.port)
+
+
+class Storefront(Process):
+    """The storefront binary under test, configured only through env vars."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], name: str = "storefront"):
+        self.port = int(env.get("PORT") or free_port())
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PORT": str(self.port),
+            "STOREFRONT_BIND": "127.0.0.1",
+            "MONGODB_DATABASE_NAME": "somedb",
+            "LOG_LEVEL": "info",
+        }
+        # Sanitizer settings of the CI build must reach the child.
+        for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"):
+            if key in os.environ:
+                full_env[key] = os.environ[key]
+        full_env.update(env)
+        full_env["PORT"] = str(self.port)
+        super().__init__([str(BUILD_DIR / "storefront")], workdir / f"{name}.log", full_env)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait_ready: bool = False) -> None:
+        super().start()
+        wait_port(self.port)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/health/ready", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"storefront on {self.port} not ready:\n{self.log()[-3000:]}")
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+def run_fill(mongo_url: str, collection: str, count: int, database: str = "somedb") -> str:
+    out = subprocess.run([str(BUILD_DIR / "storefront"), "fill", "--collection", collection,
+                          "--count", str(count)],
+                         env={"PATH": os.environ.get("PATH", ""), "MONGODB_URL": mongo_url,
+                              "MONGODB_DATABASE_NAME": database,
+                              **{k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")}},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout + out.stderr
+
+
+class TcpProxy:
+    """A loopback TCP proxy to put between storefront and a server.
+
+    Modes: "pass" forwards bytes; "blackhole" accepts and reads but never
+    forwards or answers (a hung server); "refuse" closes every connection at
+    once (a dead server). delay_s adds latency to each forwarded chunk."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.mode = "pass"
+        self.delay_s = 0.0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(128)
+        self.port = self._sock.getsockname()[1]
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        if mode != "pass":
+            self.cut()
+
+    def cut(self) -> None:
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._sock.close()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._sock.accept()
+            except OSError:
+                return
+            if self.mode == "refuse":
+                client.close()
+                continue
+            if self.mode == "blackhole":
+                with self._lock:
+                    self._conns.append(client)
+                threading.Thread(target=self._drain, args=(client,), daemon=True).start()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, upstream]
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    @staticmethod
+    def _drain(sock: socket.socket) -> None:
+        try:
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if self.mode == "blackhole":
+                    continue
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
