@@ -1,11 +1,11 @@
 #include "api/handlers.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <random>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "api/error_mapper.hpp"
 #include "api/openapi.hpp"
@@ -222,8 +222,7 @@ void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http
   ex->remote = info.remote;
   ex->reply = std::move(reply);
   auto header_id = request["X-Request-Id"];
-  ex->request_id =
-      acceptable_request_id(header_id) ? std::string(header_id) : new_request_id();
+  ex->request_id = acceptable_request_id(header_id) ? std::string(header_id) : new_request_id();
 
   const RouteMatch match = match_route(request.target());
   ex->route = match.route;
@@ -240,8 +239,8 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
     res.set(bhttp::field::allow, allowed_methods(match.route));
     return finish(ex, std::move(res));
   }
-  if (!match.collection.empty() || match.route == Route::kCount ||
-      match.route == Route::kUsers || match.route == Route::kUser) {
+  if (!match.collection.empty() || match.route == Route::kCount || match.route == Route::kUsers ||
+      match.route == Route::kUser) {
     if (auto problem = collection_name_problem(match.collection)) {
       return finish(ex, error_response(400, *problem));
     }
@@ -313,8 +312,8 @@ void Api::finish(const ExchangePtr& ex, http::Response&& res) {
   metrics_.requests.with({ex->method_name, route, std::to_string(status)}).inc();
   metrics_.duration.with({route}).observe(std::chrono::duration<double>(elapsed).count());
   obs::log_access({ex->method_name, ex->target, route, status,
-                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed),
-                   ex->request_id, ex->remote});
+                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed), ex->request_id,
+                   ex->remote});
   ex->reply(std::move(res));
 }
 
@@ -359,7 +358,9 @@ void Api::count(const ExchangePtr& ex, const std::string& collection) {
 
 void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
   offload(ex, [this, collection](const ExchangePtr& ex) {
-    auto load = [&]() { return store_.list_users_json(collection, options_.max_users, ex->deadline); };
+    auto load = [&]() {
+      return store_.list_users_json(collection, options_.max_users, ex->deadline);
+    };
     if (!cache_) {
       auto body = load();
       if (!body) return fail(ex, body.error());
@@ -376,12 +377,12 @@ void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
   });
 }
 
-void Api::show_user(const ExchangePtr& ex, const std::string& collection,
-                    const std::string& name) {
+void Api::show_user(const ExchangePtr& ex, const std::string& collection, const std::string& name) {
   offload(ex, [this, collection, name](const ExchangePtr& ex) {
     auto user = store_.find_user_json(collection, name, ex->deadline);
     if (!user) return fail(ex, user.error());
-    if (!user.value()) return finish(ex, error_response(404, fmt::format("User {} not found", name)));
+    if (!user.value())
+      return finish(ex, error_response(404, fmt::format("User {} not found", name)));
     finish(ex, make_response(200, std::move(*user.value())));
   });
 }
@@ -391,8 +392,8 @@ void Api::create_user(const ExchangePtr& ex, const std::string& collection, std:
   if (auto* errors = std::get_if<ValidationErrors>(&parsed)) {
     return finish(ex, make_response(422, R"({"detail":)" + errors->detail_json + "}"));
   }
-  offload(ex, [this, collection, user = std::get<store::NewUser>(std::move(parsed))](
-                  const ExchangePtr& ex) {
+  offload(ex, [this, collection,
+               user = std::get<store::NewUser>(std::move(parsed))](const ExchangePtr& ex) {
     auto stored = store_.insert_user(collection, user, ex->deadline);
     if (!stored) return fail(ex, stored.error());
     // Invalidate before answering, so the client's next read sees its write.

@@ -1,12 +1,15 @@
 #include "app/application.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "api/handlers.hpp"
 #include "common/worker_pool.hpp"
+#include "discovery/consul_registrar.hpp"
 #include "http/server.hpp"
 #include "obs/http_metrics.hpp"
 #include "obs/log.hpp"
@@ -65,6 +68,31 @@ void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace)
   }
 }
 
+std::string default_instance_id(const Config& config) {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return fmt::format("storefront-{}-{}", host, config.port == 0 ? getpid() : config.port);
+}
+
+std::unique_ptr<discovery::ConsulRegistrar> start_registration(const Config& config,
+                                                               const std::string& instance_id,
+                                                               std::uint16_t port) {
+  if (config.consul_http_addr.empty()) return nullptr;
+  discovery::RegistrationOptions o;
+  o.agent_url = config.consul_http_addr;
+  o.token = config.consul_token;
+  o.instance_id = instance_id;
+  o.address = config.advertise_address;
+  o.port = port;
+  o.version = STOREFRONT_VERSION;
+  auto registrar = std::make_unique<discovery::ConsulRegistrar>(std::move(o));
+  if (auto status = registrar->start(); !status) {
+    spdlog::error("consul registration disabled: {}", status.error().message);
+    return nullptr;
+  }
+  return registrar;
+}
+
 }  // namespace
 
 int serve(const Config& config, const std::string& binary_dir) {
@@ -88,7 +116,8 @@ int serve(const Config& config, const std::string& binary_dir) {
   const std::string swagger_dir =
       config.swagger_dir.empty() ? binary_dir + "/swagger-ui" : config.swagger_dir;
   auto assets = api::StaticFiles::load(swagger_dir);
-  if (assets.empty()) spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
+  if (assets.empty())
+    spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
 
   api::ApiOptions api_options;
   api_options.database = config.database;
@@ -96,8 +125,11 @@ int serve(const Config& config, const std::string& binary_dir) {
   api_options.ready_timeout = config.ready_timeout;
   api_options.retry_after_s = static_cast<int>(config.retry_after_s);
   api_options.version = STOREFRONT_VERSION;
-  api::Api api(api_options, store, workers, http_metrics, [&registry] { return registry.render(); },
-               std::move(assets));
+  api_options.instance_id =
+      config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
+  api::Api api(
+      api_options, store, workers, http_metrics, [&registry] { return registry.render(); },
+      std::move(assets));
 
   http::Server server(server_options(config), api, http_metrics);
   std::uint16_t port = 0;
@@ -108,12 +140,15 @@ int serve(const Config& config, const std::string& binary_dir) {
     return 1;
   }
   spdlog::info("listening on {}:{}", config.bind_address, port);
+  auto registrar = start_registration(config, api_options.instance_id, port);
 
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("received {}, draining (grace {} ms)", strsignal(signal),
                config.shutdown_grace.count());
+  // Fail readiness and leave the gateway's pool first, then drain.
   api.set_draining();
+  if (registrar) registrar->deregister();
   server.stop_accepting();
   wait_for_drain(server, config.shutdown_grace);
   server.stop();

@@ -1,11 +1,11 @@
 #include "app/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "store/mongo_store.hpp"
 
@@ -78,7 +78,7 @@ std::optional<std::string> set_mongo_url(Config& c, std::string_view v) {
 }
 
 std::optional<std::string> set_log_level(Config& c, std::string_view v) {
-  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn",
+  static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
   for (auto level : kLevels) {
     if (v == level) {
@@ -174,6 +174,9 @@ const std::vector<Option>& options() {
        integer(&Config::retry_after_s, 0, 3600), show(&Config::retry_after_s)},
       {"CONSUL_HTTP_ADDR", "consul-http-addr", "Consul agent URL; unset: no registration",
        text(&Config::consul_http_addr), show_masked(&Config::consul_http_addr)},
+      {"CONSUL_HTTP_TOKEN", "consul-token", "ACL token for the Consul agent API",
+       text(&Config::consul_token),
+       [](const Config& c) { return std::string(c.consul_token.empty() ? "" : "****"); }},
       {"STOREFRONT_ADVERTISE_ADDRESS", "advertise-address",
        "IP registered in Consul (default: detected)", text(&Config::advertise_address),
        show(&Config::advertise_address)},

@@ -51,6 +51,7 @@ struct Config {
   std::int64_t retry_after_s = 1;
   // Service registration (empty: none)
   std::string consul_http_addr;
+  std::string consul_token;
   std::string advertise_address;
   std::string instance_id;
   // Misc

@@ -1,10 +1,9 @@
 #include "cache/client_base.hpp"
 
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include <array>
-
-#include <fmt/format.h>
 
 #include "cache/crc16.hpp"
 

@@ -1,12 +1,11 @@
 #include "cache/cluster_client.hpp"
 
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "cache/standalone_client.hpp"
 #include "obs/metrics.hpp"
@@ -30,7 +29,9 @@ std::optional<int> to_int(std::string_view s) {
   return v;
 }
 
-std::string_view reply_text(const redisReply& r) { return {r.str, r.len}; }
+std::string_view reply_text(const redisReply& r) {
+  return {r.str, r.len};
+}
 
 }  // namespace
 
@@ -236,7 +237,8 @@ void ClusterClient::refresh_once() {
       auto it = std::find(masters.begin(), masters.end(), *master);
       if (it == masters.end()) it = masters.insert(masters.end(), *master);
       auto index = static_cast<std::uint16_t>(it - masters.begin());
-      for (auto slot = first; slot <= last; ++slot) next->owner[static_cast<std::size_t>(slot)] = index;
+      for (auto slot = first; slot <= last; ++slot)
+        next->owner[static_cast<std::size_t>(slot)] = index;
       covered += static_cast<std::size_t>(last - first + 1);
       for (std::size_t j = 2; j < range.elements; ++j) {
         if (auto node = node_of(*range.element[j]);
@@ -255,7 +257,8 @@ void ClusterClient::refresh_once() {
       next->version = topology_ ? topology_->version + 1 : 1;
       topology_ = std::move(next);
     }
-    if (refresh_failing_) spdlog::info("redis cluster: slot map loaded from {}", candidate.address());
+    if (refresh_failing_)
+      spdlog::info("redis cluster: slot map loaded from {}", candidate.address());
     refresh_failing_ = false;
     return;
   }

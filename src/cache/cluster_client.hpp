@@ -81,7 +81,7 @@ class ClusterClient final : public ClientBase {
   bool stopping_ = false;
   std::uint64_t refresh_completed_ = 0;
   Clock::time_point last_refresh_start_{};
-  std::size_t rotate_ = 0;         // refresher thread only
+  std::size_t rotate_ = 0;        // refresher thread only
   bool refresh_failing_ = false;  // refresher thread only
   std::thread refresher_;
 };

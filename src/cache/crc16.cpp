@@ -39,6 +39,8 @@ std::string_view hash_tag(std::string_view key) {
   return key.substr(open + 1, close - open - 1);
 }
 
-int key_slot(std::string_view key) { return crc16_xmodem(hash_tag(key)) % kClusterSlots; }
+int key_slot(std::string_view key) {
+  return crc16_xmodem(hash_tag(key)) % kClusterSlots;
+}
 
 }  // namespace storefront::cache

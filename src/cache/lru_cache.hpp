@@ -43,7 +43,7 @@ class LruCache {
   const std::chrono::milliseconds ttl_;
   const NowFn now_;
   mutable std::mutex mutex_;
-  List lru_;  // most recently used first
+  List lru_;                                                    // most recently used first
   std::unordered_map<std::string_view, List::iterator> index_;  // keys point into lru_
 };
 

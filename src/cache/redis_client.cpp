@@ -7,8 +7,7 @@
 
 namespace storefront::cache {
 
-std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config,
-                                               obs::Registry& registry) {
+std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config, obs::Registry& registry) {
   // hiredis writes with write(2): a connection reset by the server would
   // raise SIGPIPE, whose default action kills the process.
   struct sigaction current {};

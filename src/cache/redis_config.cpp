@@ -1,14 +1,16 @@
 #include "cache/redis_config.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace storefront::cache {
 namespace {
 
-Error invalid(std::string message) { return Error{ErrorKind::kInvalid, std::move(message)}; }
+Error invalid(std::string message) {
+  return Error{ErrorKind::kInvalid, std::move(message)};
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -135,8 +137,7 @@ std::string RedisConfig::describe() const {
   }
   if (mode == RedisMode::kStandalone) out += fmt::format("/{}", db);
   out += fmt::format(" ({}, connect_timeout={}ms, command_timeout={}ms, pool_size={})",
-                     to_string(mode), connect_timeout.count(), command_timeout.count(),
-                     pool_size);
+                     to_string(mode), connect_timeout.count(), command_timeout.count(), pool_size);
   return out;
 }
 
@@ -157,8 +158,8 @@ Result<RedisConfig> parse_redis_url(std::string_view url) {
   } else if (scheme == "rediss") {
     return invalid("rediss:// (TLS) is not supported: Debian bookworm's hiredis 0.14 has no TLS");
   } else {
-    return invalid(fmt::format(
-        "unsupported scheme '{}://' (expected redis:// or redis-cluster://)", scheme));
+    return invalid(
+        fmt::format("unsupported scheme '{}://' (expected redis:// or redis-cluster://)", scheme));
   }
   auto rest = url.substr(sep + 3);
 

@@ -1,13 +1,12 @@
 #include "cache/redis_connection.hpp"
 
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "obs/metrics.hpp"
 
@@ -21,9 +20,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kDownWindow{100};
 
 // Redis round trips are far below the default latency buckets; these start at 100 us.
-constexpr std::array<double, 13> kRedisBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                               0.005,  0.01,    0.025,  0.05,  0.1,
-                                               0.25,   0.5,     1};
+constexpr std::array<double, 13> kRedisBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                               0.025,  0.05,    0.1,    0.25,  0.5,    1};
 
 timeval to_timeval(milliseconds ms) {
   timeval tv{};
@@ -36,7 +34,9 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-bool is_timeout_errno(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT; }
+bool is_timeout_errno(int e) {
+  return e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT;
+}
 
 }  // namespace
 
@@ -44,7 +44,9 @@ void ReplyDeleter::operator()(redisReply* reply) const {
   if (reply != nullptr) freeReplyObject(reply);
 }
 
-milliseconds remaining(Deadline deadline) { return milliseconds(deadline.remaining_ms(1)); }
+milliseconds remaining(Deadline deadline) {
+  return milliseconds(deadline.remaining_ms(1));
+}
 
 RedisMetrics::RedisMetrics(obs::Registry& registry)
     : duration(registry.histogram("storefront_redis_command_duration_seconds",
@@ -138,17 +140,18 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& host, in
   return conn;
 }
 
-Connection::~Connection() { redisFree(ctx_); }
+Connection::~Connection() {
+  redisFree(ctx_);
+}
 
 Error Connection::io_error(Deadline deadline, int saved_errno) {
   broken_ = true;
-  bool timeout =
-      (ctx_->err == REDIS_ERR_IO && is_timeout_errno(saved_errno)) || deadline.expired();
+  bool timeout = (ctx_->err == REDIS_ERR_IO && is_timeout_errno(saved_errno)) || deadline.expired();
   std::string what = ctx_->err == REDIS_ERR_EOF ? "connection closed by server" : ctx_->errstr;
   const char* host = ctx_->tcp.host != nullptr ? ctx_->tcp.host : "?";
   if (timeout) {
-    return Error{ErrorKind::kTimeout, fmt::format("redis {}:{}: timed out ({})", host,
-                                                  ctx_->tcp.port, what)};
+    return Error{ErrorKind::kTimeout,
+                 fmt::format("redis {}:{}: timed out ({})", host, ctx_->tcp.port, what)};
   }
   return Error{ErrorKind::kUnavailable, fmt::format("redis {}:{}: {}", host, ctx_->tcp.port, what)};
 }
@@ -179,8 +182,8 @@ Result<std::vector<ReplyPtr>> Connection::run(std::initializer_list<Args> comman
       argv.push_back(arg.data());
       argvlen.push_back(arg.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
-                               argvlen.data()) != REDIS_OK) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), argvlen.data()) !=
+        REDIS_OK) {
       return io_error(deadline, errno);
     }
   }
@@ -211,7 +214,7 @@ NodePool::NodePool(std::string host, int port, ConnectOptions options, std::size
     : host_(std::move(host)),
       port_(port),
       address_(host_.find(':') != std::string::npos ? fmt::format("[{}]:{}", host_, port)
-                                                      : fmt::format("{}:{}", host_, port)),
+                                                    : fmt::format("{}:{}", host_, port)),
       options_(std::move(options)),
       max_size_(std::max<std::size_t>(1, max_size)) {}
 

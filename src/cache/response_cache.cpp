@@ -1,9 +1,9 @@
 #include "cache/response_cache.hpp"
 
-#include <array>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <array>
 
 #include "obs/metrics.hpp"
 
@@ -17,23 +17,25 @@ constexpr std::size_t kMaxPendingWrites = 1024;
 // Budget of one background SET (the client caps it at its command timeout).
 constexpr std::chrono::milliseconds kWriteBudget{1000};
 
-// Stored value: "<redis generation>\n<body>".
+// Stored value: "<body>\n<redis generation>". The stamp goes last so that
+// removing it is a resize, not a move of the whole body; a generation has no
+// '\n', so the last one is the separator even if the body has some.
 std::string stamp(std::string_view redis_generation, std::string_view body) {
   std::string value;
-  value.reserve(redis_generation.size() + 1 + body.size());
-  value.append(redis_generation).push_back('\n');
-  value.append(body);
+  value.reserve(body.size() + 1 + redis_generation.size());
+  value.append(body).push_back('\n');
+  value.append(redis_generation);
   return value;
 }
 
 // The body if `value` carries `redis_generation`, else nullptr (stale or foreign).
-std::shared_ptr<const std::string> unstamp(std::string&& value,
-                                           std::string_view redis_generation) {
-  auto newline = value.find('\n');
-  if (newline == std::string::npos || std::string_view(value).substr(0, newline) != redis_generation) {
+std::shared_ptr<const std::string> unstamp(std::string&& value, std::string_view redis_generation) {
+  auto newline = value.rfind('\n');
+  if (newline == std::string::npos ||
+      std::string_view(value).substr(newline + 1) != redis_generation) {
     return nullptr;
   }
-  value.erase(0, newline + 1);
+  value.resize(newline);
   return std::make_shared<const std::string>(std::move(value));
 }
 
@@ -73,7 +75,7 @@ std::string generation_key(std::string_view scope) {
 }
 
 ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
-                             obs::Registry& registry, NowFn now)
+                             obs::Registry& registry, const NowFn& now)
     : client_(std::move(client)),
       settings_(settings),
       hits_(registry
@@ -102,9 +104,10 @@ ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings 
                  breaker_gauge_.set(static_cast<double>(state));
                  // Logged once per outage, not on every failed half-open probe.
                  if (state == BreakerState::kOpen && previous == BreakerState::kClosed) {
-                   spdlog::warn("redis cache: circuit breaker open, bypassing Redis (probe every "
-                                "{} ms)",
-                                settings_.breaker_cooldown.count());
+                   spdlog::warn(
+                       "redis cache: circuit breaker open, bypassing Redis (probe every "
+                       "{} ms)",
+                       settings_.breaker_cooldown.count());
                  } else if (state == BreakerState::kClosed && previous != BreakerState::kClosed) {
                    spdlog::info("redis cache: circuit breaker closed, Redis is used again");
                  }
@@ -128,7 +131,7 @@ ResponseCache::~ResponseCache() {
 }
 
 std::uint64_t ResponseCache::generation_locked(std::string_view scope) const {
-  auto it = generations_.find(std::string(scope));
+  auto it = generations_.find(scope);
   return it == generations_.end() ? 0 : it->second;
 }
 
@@ -320,7 +323,9 @@ Status ResponseCache::invalidate(std::string_view db, std::string_view collectio
 Status ResponseCache::invalidate_scope(std::string_view scope, Deadline deadline) {
   {
     std::lock_guard lock(mutex_);
-    ++generations_[std::string(scope)];
+    auto it = generations_.find(scope);
+    if (it == generations_.end()) it = generations_.emplace(std::string(scope), 0).first;
+    ++it->second;
   }
   if (!client_) return ok_status();
   auto permit = breaker_.acquire();

@@ -81,7 +81,7 @@ class ResponseCache {
   // coalesces concurrent loads and reports BYPASS; invalidate is in-process
   // only. `registry` must outlive the cache; `now` is for tests (breaker, L1).
   ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
-                obs::Registry& registry, NowFn now = {});
+                obs::Registry& registry, const NowFn& now = {});
   ~ResponseCache();
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
@@ -138,8 +138,12 @@ class ResponseCache {
   CircuitBreaker breaker_;
   std::unique_ptr<LruCache> l1_;
 
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   mutable std::mutex mutex_;  // generations_, flights_
-  std::unordered_map<std::string, std::uint64_t> generations_;
+  std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> generations_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 
   std::mutex write_mutex_;

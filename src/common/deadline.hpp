@@ -13,7 +13,9 @@ using Clock = std::chrono::steady_clock;
 class Deadline {
  public:
   explicit Deadline(Clock::time_point at) : at_(at) {}
-  static Deadline after(std::chrono::milliseconds budget) { return Deadline(Clock::now() + budget); }
+  static Deadline after(std::chrono::milliseconds budget) {
+    return Deadline(Clock::now() + budget);
+  }
 
   Clock::time_point at() const { return at_; }
   bool expired() const { return Clock::now() >= at_; }

@@ -1,8 +1,8 @@
 #include "common/json_writer.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace storefront {
 namespace {

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -12,8 +14,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 namespace storefront::http {
 
@@ -91,23 +91,22 @@ class Session : public std::enable_shared_from_this<Session> {
     // Keep-alive wait: the long idle timeout applies until the first byte.
     idle_ = true;
     stream_.expires_after(server_.options_.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-          self->idle_ = false;
-          if (ec) return self->close();
-          self->buffer_.commit(n);
-          self->read_request();
-        });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->idle_ = false;
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
   }
 
   void read_request() {
     // Once a request has started, the whole of it must arrive within the
     // read timeout: a slow client cannot pin the connection.
     stream_.expires_after(server_.options_.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_read(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -145,8 +144,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || !self->busy_ || seq != self->seq_) return;
       spdlog::warn("handler gave no reply within {} ms; answering 503",
                    server_timeout_ms(self->server_));
-      auto res = error_response(bhttp::status::service_unavailable,
-                                "Request timed out, retry later");
+      auto res =
+          error_response(bhttp::status::service_unavailable, "Request timed out, retry later");
       res.set(bhttp::field::retry_after, "1");
       self->on_reply(seq, std::move(res));
     });
@@ -226,7 +225,9 @@ Server::Server(ServerOptions options, Handler& handler, obs::HttpMetrics& metric
       ioc_(static_cast<int>(options_.io_threads)),
       acceptor_(asio::make_strand(ioc_)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 std::uint16_t Server::start() {
   tcp::endpoint endpoint(asio::ip::make_address(options_.bind_address), options_.port);

@@ -14,8 +14,8 @@ struct HttpMetrics {
         duration(registry.histogram("http_server_request_duration_seconds",
                                     "Time from a complete request to its response, by route.",
                                     {"route"})),
-        in_flight(registry.gauge("http_server_requests_in_flight", "Requests being processed.")
-                      .with({})),
+        in_flight(
+            registry.gauge("http_server_requests_in_flight", "Requests being processed.").with({})),
         rejected_connections(registry
                                  .counter("http_server_rejected_connections_total",
                                           "Connections refused because the cap was reached.")

@@ -43,7 +43,7 @@ void log_access(const AccessRecord& r) {
   w.begin_object();
   w.key("ts");
   w.string(fmt::format("{:%FT%T}Z", std::chrono::floor<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now())));
+                                        std::chrono::system_clock::now())));
   w.key("event");
   w.string("access");
   w.key("method");

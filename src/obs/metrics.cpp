@@ -1,9 +1,9 @@
 #include "obs/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace storefront::obs {
 namespace {
@@ -93,7 +93,9 @@ void append_number(std::string& out, double v) {
   }
 }
 
-void Gauge::add(double d) { atomic_add(value_, d); }
+void Gauge::add(double d) {
+  atomic_add(value_, d);
+}
 
 Histogram::Histogram(std::span<const double> bounds)
     : bounds_(bounds.begin(), bounds.end()),
@@ -110,9 +112,8 @@ void Histogram::observe(double v) {
 }
 
 std::span<const double> latency_buckets() {
-  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                   0.025,  0.05,  0.1,    0.25,  0.5,
-                                                   1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return kBuckets;
 }
 
@@ -209,9 +210,9 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help,
                                        std::vector<std::string> labels,
                                        std::span<const double> bounds) {
   std::lock_guard lock(mutex_);
-  histograms_.push_back(std::make_unique<Family<Histogram>>(
-      std::move(name), std::move(help), std::move(labels),
-      std::vector<double>(bounds.begin(), bounds.end())));
+  histograms_.push_back(
+      std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels),
+                                          std::vector<double>(bounds.begin(), bounds.end())));
   return *histograms_.back();
 }
 

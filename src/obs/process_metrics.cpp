@@ -51,9 +51,8 @@ void register_process_metrics(Registry& registry, std::string_view version) {
   registry.gauge("storefront_build_info", "Build information; always 1.", {"version"})
       .with({version})
       .set(1);
-  const double start = std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  const double start =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   registry.callback("process_start_time_seconds", "Start time of the process since unix epoch.",
                     "gauge", [start] { return start; });
   registry.callback("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",

@@ -1,9 +1,9 @@
 #include "store/bson_json.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "common/json_writer.hpp"
 

@@ -1,11 +1,10 @@
 #include "store/mongo_errors.hpp"
 
+#include <fmt/format.h>
 #include <mongoc/mongoc.h>
 
 #include <array>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace storefront::store {
 namespace {

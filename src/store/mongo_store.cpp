@@ -1,6 +1,7 @@
 #include "store/mongo_store.hpp"
 
 #include <mongoc/mongoc.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstring>
@@ -8,8 +9,6 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "obs/metrics.hpp"
 #include "store/bson_json.hpp"
@@ -56,10 +55,9 @@ struct Reply {
 };
 
 BsonPtr user_projection_opts(std::int64_t limit, Deadline deadline) {
-  return BsonPtr(BCON_NEW("limit", BCON_INT64(limit), "batchSize", BCON_INT64(limit),
-                          "maxTimeMS", BCON_INT64(deadline.remaining_ms()), "projection", "{",
-                          "_id", BCON_INT32(1), "age", BCON_INT32(1), "name", BCON_INT32(1),
-                          "}"));
+  return BsonPtr(BCON_NEW("limit", BCON_INT64(limit), "batchSize", BCON_INT64(limit), "maxTimeMS",
+                          BCON_INT64(deadline.remaining_ms()), "projection", "{", "_id",
+                          BCON_INT32(1), "age", BCON_INT32(1), "name", BCON_INT32(1), "}"));
 }
 
 BsonPtr max_time_opts(Deadline deadline) {
@@ -163,7 +161,9 @@ MongoDriver::MongoDriver() {
   mongoc_init();
   mongoc_log_set_handler(log_to_spdlog, nullptr);
 }
-MongoDriver::~MongoDriver() { mongoc_cleanup(); }
+MongoDriver::~MongoDriver() {
+  mongoc_cleanup();
+}
 
 MongoStore::MongoStore(const MongoOptions& options, obs::Registry& registry)
     : options_(options), metrics_(std::make_unique<Metrics>(registry)) {
@@ -273,8 +273,8 @@ Result<std::int64_t> MongoStore::count(std::string_view collection, Deadline dea
   auto opts = max_time_opts(deadline);
   bson_error_t error;
   Reply reply;
-  const std::int64_t n = mongoc_collection_count_documents(coll.get(), &filter, opts.get(),
-                                                           nullptr, &reply.doc, &error);
+  const std::int64_t n = mongoc_collection_count_documents(coll.get(), &filter, opts.get(), nullptr,
+                                                           &reply.doc, &error);
   if (n < 0) return lease.fail(error);
   return n;
 }
@@ -305,9 +305,9 @@ Result<DeploymentInfo> MongoStore::describe(Deadline deadline) {
     }
     bson_iter_t it;
     info.is_mongos = bson_string(&hello.doc, "msg").value_or("") == "isdbgrid";
-    info.is_primary = (bson_iter_init_find(&it, &hello.doc, "isWritablePrimary") &&
-                       bson_iter_as_bool(&it)) ||
-                      (bson_iter_init_find(&it, &hello.doc, "ismaster") && bson_iter_as_bool(&it));
+    info.is_primary =
+        (bson_iter_init_find(&it, &hello.doc, "isWritablePrimary") && bson_iter_as_bool(&it)) ||
+        (bson_iter_init_find(&it, &hello.doc, "ismaster") && bson_iter_as_bool(&it));
     info.replica_set_name = bson_string(&hello.doc, "setName");
   }
 
@@ -376,8 +376,8 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
         0, mongoc_collection_count_documents(coll.get(), &filter, count_opts.get(), nullptr,
                                              nullptr, &error));
     if (sharded) {
-      BsonPtr pipeline(BCON_NEW("pipeline", "[", "{", "$collStats", "{", "count", "{", "}", "}",
-                                "}", "]"));
+      BsonPtr pipeline(
+          BCON_NEW("pipeline", "[", "{", "$collStats", "{", "count", "{", "}", "}", "}", "]"));
       CursorPtr cursor(mongoc_collection_aggregate(coll.get(), MONGOC_QUERY_NONE, pipeline.get(),
                                                    nullptr, nullptr));
       const bson_t* doc = nullptr;
@@ -422,8 +422,8 @@ Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std
     for (const auto& d : batch) docs.push_back(d.get());
     BsonPtr opts(BCON_NEW("ordered", BCON_BOOL(false)));
     Reply reply;
-    if (!mongoc_collection_insert_many(coll.get(), reinterpret_cast<const bson_t**>(docs.data()), docs.size(), opts.get(),
-                                       &reply.doc, &error)) {
+    if (!mongoc_collection_insert_many(coll.get(), reinterpret_cast<const bson_t**>(docs.data()),
+                                       docs.size(), opts.get(), &reply.doc, &error)) {
       return lease.fail(error);
     }
     report.inserted += static_cast<std::int64_t>(batch.size());

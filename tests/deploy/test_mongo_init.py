@@ -16,7 +16,6 @@ failure messages, and that the script's topology matches compose.yaml. What
 the JavaScript does inside a real mongosh is checked on a Docker host
 (docs/deployment.md, "What is verified where").
 """
-import copy
 import json
 import os
 import re
@@ -24,9 +23,6 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "mongo-init.sh"
@@ -262,6 +258,15 @@ def fake_main():
 
 
 
+if __name__ == "__main__":
+    # Running as the fake `docker`: stop before the test-only imports below,
+    # which would cost more than the fake itself on every call.
+    fake_main()
+    sys.exit(0)
+
+import pytest  # noqa: E402  (only needed when collected by pytest)
+import yaml  # noqa: E402
+
 # ------------------------------------------------------------- harness
 
 def initial_state():
@@ -289,7 +294,7 @@ class Cluster:
         self.bin = tmp_path / "bin"
         self.bin.mkdir()
         docker = self.bin / "docker"
-        docker.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" "$@"\n')
+        docker.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "{Path(__file__).resolve()}" "$@"\n')
         docker.chmod(docker.stat().st_mode | stat.S_IXUSR)
         self.write(state or initial_state())
         self.log_file.write_text("")
@@ -334,6 +339,27 @@ def cluster(tmp_path):
     return Cluster(tmp_path)
 
 
+class FirstRun:
+    """One complete run against an empty cluster, shared by the tests that
+    only inspect it (or start from the cluster it leaves behind)."""
+
+    def __init__(self, tmp_path_factory):
+        c = Cluster(tmp_path_factory.mktemp("first-run"))
+        self.result = c.run()
+        assert self.result.returncode == 0, self.result.stderr + self.result.stdout
+        self.state = c.state
+        self.calls = c.calls()
+
+    def cluster(self, tmp_path):
+        """A fresh fake holding the cluster as the first run left it."""
+        return Cluster(tmp_path, state=json.loads(json.dumps(self.state)))
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    return FirstRun(tmp_path_factory)
+
+
 # ------------------------------------------------------ argument handling
 
 def test_help_exits_zero_and_documents_options(cluster):
@@ -373,9 +399,8 @@ def test_missing_password_is_an_error(cluster, missing):
     assert cluster.calls() == []
 
 
-def test_report_only_needs_only_the_admin_password(cluster):
-    cluster.run()  # set the cluster up first
-    cluster.reset_log()
+def test_report_only_needs_only_the_admin_password(first_run, tmp_path):
+    cluster = first_run.cluster(tmp_path)
     r = cluster.run("--report-only", env={"MONGO_ADMIN_PASSWORD": SECRETS["MONGO_ADMIN_PASSWORD"]},
                     secrets=False)
     assert r.returncode == 0, r.stderr
@@ -414,30 +439,31 @@ def test_env_file_is_parsed_not_executed(cluster, tmp_path):
 
 
 def test_dotenv_in_repo_is_the_default_env_file(tmp_path):
-    # the script reads <repo>/.env; use a copy of the script in a fake repo
+    # The script reads <repo>/.env and uses <repo>/compose.yaml wherever it is
+    # started from: run a copy of it inside a throw-away repo layout.
     repo = tmp_path / "repo"
     (repo / "scripts").mkdir(parents=True)
     (repo / "scripts" / "mongo-init.sh").write_text(SCRIPT.read_text())
     (repo / "compose.yaml").write_text(COMPOSE_FILE.read_text())
     (repo / ".env").write_text("".join(f"{k}={v}\n" for k, v in SECRETS.items()))
-    c = Cluster(tmp_path / "c" if (tmp_path / "c").mkdir() is None else None)
+    fake_dir = tmp_path / "fake"
+    fake_dir.mkdir()
+    c = Cluster(fake_dir)
     e = {k: v for k, v in os.environ.items() if not k.startswith(("MONGO_", "COMPOSE"))}
     e.update(PATH=f"{c.bin}:{os.environ['PATH']}", FAKE_MONGO_STATE=str(c.state_file),
              FAKE_MONGO_LOG=str(c.log_file), MONGO_INIT_TIMEOUT="5", MONGO_INIT_POLL="0.05")
-    r = subprocess.run(["bash", str(repo / "scripts" / "mongo-init.sh")], env=e,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(["bash", str(repo / "scripts" / "mongo-init.sh"), "--no-fill"], env=e,
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert c.state["rs"]["configrs"]["users"]["admin"]["pwd"] == SECRETS["MONGO_ADMIN_PASSWORD"]
-    # every exec names the compose file of that repo, whatever the cwd
     assert {call["compose_file"] for call in c.calls()} == {str(repo / "compose.yaml")}
 
 
 # ------------------------------------------------------------ first run
 
-def test_first_run_builds_the_whole_cluster(cluster):
-    r = cluster.run()
-    assert r.returncode == 0, r.stderr + r.stdout
-    st = cluster.state
+def test_first_run_builds_the_whole_cluster(first_run):
+    r = first_run.result
+    st = first_run.state
     for name in ("configrs", "shard1rs", "shard2rs"):
         assert st["rs"][name]["initialized"], name
         assert st["rs"][name]["users"]["admin"]["roles"] == [{"role": "root", "db": "admin"}]
@@ -462,9 +488,8 @@ def test_first_run_builds_the_whole_cluster(cluster):
     assert re.search(r"shard2-3:27018\s+SECONDARY", out)
 
 
-def test_users_are_created_in_localhost_exception_order(cluster):
-    assert cluster.run().returncode == 0
-    calls = cluster.calls()
+def test_users_are_created_in_localhost_exception_order(first_run):
+    calls = first_run.calls
     for rs, first in (("configrs", "configsvr-1"), ("shard1rs", "shard1-1"), ("shard2rs", "shard2-1")):
         idx = [i for i, c in enumerate(calls) if c["svc"].startswith(first.rsplit("-", 1)[0])]
         qs = [calls[i]["q"] for i in idx]
@@ -479,10 +504,9 @@ def test_users_are_created_in_localhost_exception_order(cluster):
     assert last_user < first_mongos
 
 
-def test_passwords_never_appear_in_the_javascript_or_output(cluster):
-    r = cluster.run()
-    assert r.returncode == 0
-    for call in cluster.calls():
+def test_passwords_never_appear_in_the_javascript_or_output(first_run):
+    r = first_run.result
+    for call in first_run.calls:
         js = call["cmd"][-1] if call["cmd"] else ""
         for pw in SECRETS.values():
             assert pw not in js
@@ -491,10 +515,9 @@ def test_passwords_never_appear_in_the_javascript_or_output(cluster):
         assert pw not in r.stdout and pw not in r.stderr
 
 
-def test_every_call_is_non_interactive_mongosh_on_the_right_port(cluster):
-    assert cluster.run().returncode == 0
+def test_every_call_is_non_interactive_mongosh_on_the_right_port(first_run):
     ports = {"configsvr": "27019", "shard": "27018", "mongos": "27017"}
-    for call in cluster.calls():
+    for call in first_run.calls:
         assert call["cmd"][0] == "mongosh"
         port = call["cmd"][call["cmd"].index("--port") + 1]
         prefix = "shard" if call["svc"].startswith("shard") else call["svc"].split("-")[0]
@@ -504,11 +527,10 @@ def test_every_call_is_non_interactive_mongosh_on_the_right_port(cluster):
 
 # ------------------------------------------------------------ idempotence
 
-def test_second_run_changes_nothing_and_prints_the_same_report(cluster):
-    first = cluster.run()
-    assert first.returncode == 0, first.stderr
-    before = cluster.state
-    cluster.reset_log()
+def test_second_run_changes_nothing_and_prints_the_same_report(first_run, tmp_path):
+    first = first_run.result
+    before = first_run.state
+    cluster = first_run.cluster(tmp_path)
     second = cluster.run()
     assert second.returncode == 0, second.stderr
     assert cluster.state == before
@@ -540,13 +562,13 @@ def test_partial_state_is_completed_not_redone(cluster):
     assert "rs-initiate" not in {c["q"] for c in cluster.calls() if c["svc"].startswith("configsvr")}
 
 
-def test_existing_documents_are_topped_up_to_count(cluster):
-    assert cluster.run("--count", "300").returncode == 0
-    assert len(cluster.state["docs"]["somedb.helloDoc"]) == 300
+def test_existing_documents_are_topped_up_to_count(first_run, tmp_path):
+    cluster = first_run.cluster(tmp_path)
     r = cluster.run("--count", "1200")
     assert r.returncode == 0, r.stderr
-    assert "had 300 documents, upserted 900" in r.stdout
+    assert "had 1000 documents, upserted 200" in r.stdout
     assert len(cluster.state["docs"]["somedb.helloDoc"]) == 1200
+    assert "total documents: 1200" in r.stdout
     r = cluster.run("--count", "1000")
     assert "has 1200 documents (>= 1000), nothing to insert" in r.stdout
 
@@ -569,16 +591,14 @@ def test_database_name_defaults_to_mongodb_database_name(cluster):
 
 # ------------------------------------------------------------ failures
 
-def test_wrong_admin_password_on_an_existing_cluster_is_a_clear_error(cluster):
-    assert cluster.run().returncode == 0
-    r = cluster.run(env={"MONGO_ADMIN_PASSWORD": "not-the-one"})
+def test_wrong_admin_password_on_an_existing_cluster_is_a_clear_error(first_run, tmp_path):
+    r = first_run.cluster(tmp_path).run(env={"MONGO_ADMIN_PASSWORD": "not-the-one"})
     assert r.returncode != 0
     assert "cannot log in with MONGO_ADMIN_PASSWORD" in r.stderr
 
 
-def test_changed_app_password_is_warned_about(cluster):
-    assert cluster.run().returncode == 0
-    r = cluster.run(env={"MONGO_APP_PASSWORD": "rotated"})
+def test_changed_app_password_is_warned_about(first_run, tmp_path):
+    r = first_run.cluster(tmp_path).run(env={"MONGO_APP_PASSWORD": "rotated"})
     assert r.returncode == 0, r.stderr
     assert "user 'storefront' exists but does not accept the password" in r.stdout
 
@@ -678,6 +698,3 @@ def test_monitor_user_matches_the_exporters():
     url = services["storefront-1"]["environment"]["MONGODB_URL"]
     assert url.startswith("mongodb://${MONGO_APP_USER:-storefront}:${MONGO_APP_PASSWORD:?")
 
-
-if __name__ == "__main__":
-    fake_main()

@@ -26,7 +26,9 @@ using testing::RedisCluster;
 constexpr milliseconds kTimeout{50};
 constexpr milliseconds kMargin{50};
 
-Deadline later() { return Deadline::after(seconds(5)); }
+Deadline later() {
+  return Deadline::after(seconds(5));
+}
 
 double metric(const obs::Registry& registry, const std::string& series) {
   auto text = registry.render();
@@ -125,9 +127,9 @@ TEST_F(ClusterRedisTest, FollowsAskAndMovedDuringSlotMigration) {
   auto s = std::to_string(slot);
   ASSERT_EQ(redis_command(target, {"CLUSTER", "SETSLOT", s, "IMPORTING", source_id}), "OK");
   ASSERT_EQ(redis_command(source, {"CLUSTER", "SETSLOT", s, "MIGRATING", target_id}), "OK");
-  ASSERT_EQ(redis_command(source, {"MIGRATE", "127.0.0.1", std::to_string(target), key, "0",
-                                   "5000"}),
-            "OK");
+  ASSERT_EQ(
+      redis_command(source, {"MIGRATE", "127.0.0.1", std::to_string(target), key, "0", "5000"}),
+      "OK");
 
   // The source no longer has the key: ASK -> ASKING + GET on the target.
   auto v = client->get(key, later());
@@ -237,8 +239,8 @@ TEST_F(ClusterRedisTest, KilledMasterFailsFastThenFailsOver) {
   auto killed_at = Clock::now();
   cluster_->server(victim).kill9();
 
-  bool recovered = wait_recovered(load, killed_at + milliseconds(200), milliseconds(2000),
-                                  seconds(20));
+  bool recovered =
+      wait_recovered(load, killed_at + milliseconds(200), milliseconds(2000), seconds(20));
   auto recovered_after = load.last_failure_at() - killed_at;
   count_hits = true;
   std::this_thread::sleep_for(milliseconds(1000));
@@ -248,12 +250,14 @@ TEST_F(ClusterRedisTest, KilledMasterFailsFastThenFailsOver) {
 
   EXPECT_TRUE(recovered) << "still failing 20 s after the kill";
   EXPECT_GT(load.failed.load(), 0);  // the victim's slots did fail for a while
-  RecordProperty("recovered_after_ms",
-                 static_cast<int>(std::chrono::duration_cast<milliseconds>(recovered_after).count()));
-  std::cout << "[ info ] failed calls " << load.failed << ", ok " << load.ok
-            << ", last failure " << std::chrono::duration_cast<milliseconds>(recovered_after).count()
+  RecordProperty(
+      "recovered_after_ms",
+      static_cast<int>(std::chrono::duration_cast<milliseconds>(recovered_after).count()));
+  std::cout << "[ info ] failed calls " << load.failed << ", ok " << load.ok << ", last failure "
+            << std::chrono::duration_cast<milliseconds>(recovered_after).count()
             << " ms after the kill, slowest call " << load.slowest_us / 1000 << " ms\n";
-  for (auto [kind, n] : load.kinds) std::cout << "[ info ]   " << to_string(kind) << ": " << n << "\n";
+  for (auto [kind, n] : load.kinds)
+    std::cout << "[ info ]   " << to_string(kind) << ": " << n << "\n";
   EXPECT_LT(load.slowest_us.load(), (kTimeout + kMargin).count() * 1000);
   EXPECT_EQ(cache_errors.load(), 0);  // the cache never fails a response
   EXPECT_LT(cache_slowest_us.load(), (kTimeout + kMargin).count() * 1000);
@@ -271,8 +275,8 @@ TEST_F(ClusterRedisTest, StoppedMasterTimesOutThenFailsOver) {
   auto stopped_at = Clock::now();
   cluster_->server(victim).pause();  // SIGSTOP: TCP accepts, nothing answers
 
-  bool recovered = wait_recovered(load, stopped_at + milliseconds(200), milliseconds(2000),
-                                  seconds(20));
+  bool recovered =
+      wait_recovered(load, stopped_at + milliseconds(200), milliseconds(2000), seconds(20));
   load.stop = true;
   loop.join();
   cluster_->server(victim).resume();

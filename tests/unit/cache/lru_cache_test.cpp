@@ -14,7 +14,9 @@ struct FakeClock {
   }
 };
 
-LruCache::Value v(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+LruCache::Value v(std::string s) {
+  return std::make_shared<const std::string>(std::move(s));
+}
 
 TEST(LruCache, EvictsLeastRecentlyUsed) {
   FakeClock clock;
@@ -22,7 +24,7 @@ TEST(LruCache, EvictsLeastRecentlyUsed) {
   cache.put("a", 0, v("A"));
   cache.put("b", 0, v("B"));
   ASSERT_NE(cache.get("a", 0), nullptr);  // a is now the most recent
-  cache.put("c", 0, v("C"));             // evicts b
+  cache.put("c", 0, v("C"));              // evicts b
   EXPECT_EQ(cache.size(), 2U);
   EXPECT_EQ(cache.get("b", 0), nullptr);
   EXPECT_EQ(*cache.get("a", 0), "A");

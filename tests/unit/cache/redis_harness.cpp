@@ -1,5 +1,6 @@
 #include "redis_harness.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
@@ -8,8 +9,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -25,8 +24,12 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const char* server_path() { return STOREFRONT_REDIS_SERVER; }
-const char* cli_path() { return STOREFRONT_REDIS_CLI; }
+const char* server_path() {
+  return STOREFRONT_REDIS_SERVER;
+}
+const char* cli_path() {
+  return STOREFRONT_REDIS_CLI;
+}
 
 bool port_free(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -85,8 +88,9 @@ TempDir::~TempDir() {
 int pick_free_port() {
   static std::mutex mutex;
   static std::set<int> handed_out;
-  static std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
-                          static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  static std::mt19937 rng(
+      static_cast<unsigned>(::getpid()) ^
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::lock_guard lock(mutex);
   std::uniform_int_distribution<int> dist(20000, 29999);
   for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -174,7 +178,9 @@ RedisServer::RedisServer(std::string dir, int port, std::vector<std::string> ext
   started_ = start();
 }
 
-RedisServer::~RedisServer() { kill9(); }
+RedisServer::~RedisServer() {
+  kill9();
+}
 
 bool RedisServer::start() {
   kill9();
@@ -277,11 +283,11 @@ RedisCluster::RedisCluster() {
     ports_.push_back(port);
     servers_.push_back(std::make_unique<RedisServer>(
         dir_.path(), port,
-        std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file",
-                                 "nodes-" + std::to_string(port) + ".conf",
-                                 "--cluster-node-timeout", "1000",
-                                 // Replicas sync at once (default: 5 s delay), so they can take over.
-                                 "--repl-diskless-sync-delay", "0"}));
+        std::vector<std::string>{
+            "--cluster-enabled", "yes", "--cluster-config-file",
+            "nodes-" + std::to_string(port) + ".conf", "--cluster-node-timeout", "1000",
+            // Replicas sync at once (default: 5 s delay), so they can take over.
+            "--repl-diskless-sync-delay", "0"}));
     if (!servers_.back()->started()) {
       error_ = "redis-server did not start on port " + std::to_string(port);
       return;

@@ -50,8 +50,8 @@ class RedisServer {
 
   bool started() const { return started_; }
   int port() const { return port_; }
-  void kill9();  // SIGKILL and reap
-  void pause();  // SIGSTOP
+  void kill9();   // SIGKILL and reap
+  void pause();   // SIGSTOP
   void resume();  // SIGCONT
   bool start();   // (re)start on the same port; waits for PING
 

@@ -87,7 +87,9 @@ struct FakeClock {
   void advance(milliseconds d) { now = now.load() + d; }
 };
 
-Deadline soon() { return Deadline::after(milliseconds(2000)); }
+Deadline soon() {
+  return Deadline::after(milliseconds(2000));
+}
 
 class ResponseCacheTest : public ::testing::Test {
  protected:
@@ -133,7 +135,7 @@ TEST_F(ResponseCacheTest, MissThenHit) {
   cache->flush_writes();
   {
     std::lock_guard lock(state->mutex);
-    EXPECT_EQ(state->data[key.key], "0\n{\"users\":[]}");  // stamped with the Redis generation
+    EXPECT_EQ(state->data[key.key], "{\"users\":[]}\n0");  // stamped with the Redis generation
   }
   auto second = cache->get_or_load(key, soon(), loader);
   ASSERT_TRUE(second.ok());
@@ -194,17 +196,15 @@ TEST_F(ResponseCacheTest, WriteDuringLoadIsNotCachedStale) {
   while (!in_loader) std::this_thread::yield();
   ASSERT_TRUE(cache->invalidate("somedb", "helloDoc", soon()).ok());  // the write completes
   // A read that starts after the write does not join the older load.
-  auto after = cache->get_or_load(key, soon(), [](Deadline) -> Result<std::string> {
-    return std::string("read-after-write");
-  });
+  auto after = cache->get_or_load(
+      key, soon(), [](Deadline) -> Result<std::string> { return std::string("read-after-write"); });
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after->body, "read-after-write");
   release = true;
   reader.join();
   cache->flush_writes();
-  auto next = cache->get_or_load(key, soon(), [](Deadline) -> Result<std::string> {
-    return std::string("x");
-  });
+  auto next = cache->get_or_load(key, soon(),
+                                 [](Deadline) -> Result<std::string> { return std::string("x"); });
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next->body, "read-after-write");  // never the stale "read-before-write"
 }

@@ -24,7 +24,9 @@ using testing::TempDir;
 // Fail-fast bound: command timeout plus this margin (sanitizers, a loaded box).
 constexpr milliseconds kMargin{50};
 
-Deadline later() { return Deadline::after(seconds(5)); }
+Deadline later() {
+  return Deadline::after(seconds(5));
+}
 
 template <class F>
 milliseconds timed(F&& f) {
