@@ -210,7 +210,35 @@ Api::Api(ApiOptions options, store::UserStore& store, WorkerPool& workers,
       metrics_(metrics),
       render_metrics_(std::move(render_metrics)),
       docs_assets_(std::move(docs_assets)),
-      cache_(cache) {}
+      cache_(cache) {
+  for (std::size_t r = 0; r < kRoutes; ++r) {
+    histograms_[r] = &metrics_.duration.with({route_template(static_cast<Route>(r))});
+  }
+}
+
+obs::Counter& Api::request_counter(const Exchange& ex, unsigned status) {
+  const auto route = static_cast<std::size_t>(ex.route);
+  const int method = ex.method == bhttp::verb::get ? 0 : ex.method == bhttp::verb::post ? 1 : -1;
+  auto slow_path = [&]() -> obs::Counter& {
+    return metrics_.requests.with(
+        {ex.method_name, route_template(ex.route), std::to_string(status)});
+  };
+  for (std::size_t s = 0; method >= 0 && s < kStatuses.size(); ++s) {
+    if (kStatuses[s] != status) continue;
+    auto& slot = counters_[route][static_cast<std::size_t>(method)][s];
+    obs::Counter* counter = slot.load(std::memory_order_acquire);
+    if (!counter) {
+      counter = &slow_path();
+      slot.store(counter, std::memory_order_release);
+    }
+    return *counter;
+  }
+  return slow_path();
+}
+
+obs::Histogram& Api::route_histogram(Route route) {
+  return *histograms_[static_cast<std::size_t>(route)];
+}
 
 void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http::Reply reply) {
   auto ex = std::make_shared<Exchange>();
@@ -287,7 +315,10 @@ void Api::offload(const ExchangePtr& ex, Job job) {
     }
     job(ex);
   });
-  if (!queued) fail(ex, Error{ErrorKind::kOverloaded, "worker queue full"});
+  if (!queued) {
+    metrics_.worker_rejected.inc();
+    fail(ex, Error{ErrorKind::kOverloaded, "worker queue full"});
+  }
 }
 
 void Api::fail(const ExchangePtr& ex, const Error& error) {
@@ -309,8 +340,8 @@ void Api::finish(const ExchangePtr& ex, http::Response&& res) {
   const auto elapsed = Clock::now() - ex->started;
   const auto route = route_template(ex->route);
   const unsigned status = res.result_int();
-  metrics_.requests.with({ex->method_name, route, std::to_string(status)}).inc();
-  metrics_.duration.with({route}).observe(std::chrono::duration<double>(elapsed).count());
+  request_counter(*ex, status).inc();
+  route_histogram(ex->route).observe(std::chrono::duration<double>(elapsed).count());
   obs::log_access({ex->method_name, ex->target, route, status,
                    std::chrono::duration_cast<std::chrono::microseconds>(elapsed), ex->request_id,
                    ex->remote});

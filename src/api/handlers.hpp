@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -69,6 +70,10 @@ class Api final : public http::Handler {
   void finish(const ExchangePtr& ex, http::Response&& res);
   void fail(const ExchangePtr& ex, const Error& error);
 
+  // Series resolved once, so recording a request is a few atomic increments.
+  obs::Counter& request_counter(const Exchange& ex, unsigned status);
+  obs::Histogram& route_histogram(Route route);
+
   void root(const ExchangePtr& ex);
   void ready(const ExchangePtr& ex);
   void count(const ExchangePtr& ex, const std::string& collection);
@@ -84,6 +89,15 @@ class Api final : public http::Handler {
   StaticFiles docs_assets_;
   UsersCache* cache_;
   std::atomic<bool> draining_{false};
+
+  static constexpr std::size_t kRoutes = static_cast<std::size_t>(Route::kBadTarget) + 1;
+  static constexpr std::array<unsigned, 12> kStatuses{200, 201, 400, 404, 405, 409,
+                                                      413, 422, 431, 500, 503, 504};
+  // [route][0 = GET, 1 = POST][status index], resolved on first use so
+  // /metrics only lists series that happened.
+  std::array<std::array<std::array<std::atomic<obs::Counter*>, kStatuses.size()>, 2>, kRoutes>
+      counters_{};
+  std::array<obs::Histogram*, kRoutes> histograms_{};
 };
 
 }  // namespace storefront::api

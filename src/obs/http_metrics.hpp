@@ -19,12 +19,17 @@ struct HttpMetrics {
         rejected_connections(registry
                                  .counter("http_server_rejected_connections_total",
                                           "Connections refused because the cap was reached.")
-                                 .with({})) {}
+                                 .with({})),
+        worker_rejected(registry
+                            .counter("storefront_worker_pool_rejected_total",
+                                     "Requests answered 503 because the worker queue was full.")
+                            .with({})) {}
 
   Family<Counter>& requests;
   Family<Histogram>& duration;
   Gauge& in_flight;
   Counter& rejected_connections;
+  Counter& worker_rejected;
 };
 
 }  // namespace storefront::obs

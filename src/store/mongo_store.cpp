@@ -84,7 +84,13 @@ struct MongoStore::Metrics {
         in_use(registry.gauge("storefront_mongo_pool_in_use", "Pooled MongoDB clients in use.")
                    .with({})),
         up(registry.gauge("storefront_mongo_up", "1 when the last MongoDB ping succeeded.")
-               .with({})) {}
+               .with({})) {
+    // Every kind exists from the start, so rates and ratios are 0, not empty.
+    for (auto kind : {ErrorKind::kUnavailable, ErrorKind::kTimeout, ErrorKind::kInvalid,
+                      ErrorKind::kDuplicate, ErrorKind::kInternal}) {
+      errors.with({to_string(kind)});
+    }
+  }
 
   obs::Family<obs::Histogram>& duration;
   obs::Family<obs::Counter>& errors;

@@ -323,7 +323,9 @@ def check_storefront(c):
         assert "/health/ready" in " ".join(svc["healthcheck"]["test"])
         assert svc.get("ports") in (None, []), f"{name}: instances are reached through the gateway only"
         for router in routers:
-            assert depends(svc).get(router, {}).get("condition") == "service_healthy"
+            # started, not healthy: a router answers only after mongo-init.sh has
+            # initiated the config set, which happens after `docker compose up`
+            assert depends(svc).get(router, {}).get("condition") == "service_started", f"{name} -> {router}"
     assert len(ids) == len(sf), "instance ids must be unique"
 
 
@@ -406,8 +408,20 @@ def check_depends(c):
     for name, svc in svcs.items():
         for dep, cond in depends(svc).items():
             assert dep in svcs, f"{name} depends on unknown {dep}"
-            want = "service_completed_successfully" if dep in jobs else "service_healthy"
-            assert cond.get("condition") == want, f"{name} -> {dep}: {cond}"
+            if dep in jobs:
+                assert cond.get("condition") == "service_completed_successfully", f"{name} -> {dep}: {cond}"
+            else:
+                assert cond.get("condition") in ("service_healthy", "service_started"), f"{name} -> {dep}"
+                if cond["condition"] == "service_healthy":
+                    hc = svcs[dep].get("healthcheck", {})
+                    assert hc.get("test") and not hc.get("disable"), f"{name} waits for {dep}'s missing healthcheck"
+    # nothing may wait for a router to be healthy: routers become healthy only
+    # after scripts/mongo-init.sh, which runs after `docker compose up -d`
+    routers = set(by_role(c, "mongos"))
+    for name, svc in svcs.items():
+        for dep, cond in depends(svc).items():
+            assert not (dep in routers and cond.get("condition") == "service_healthy"), \
+                f"{name} waits for {dep} to be healthy: `docker compose up -d` would fail before mongo-init.sh"
     # no cycles
     state = {}
 
@@ -685,7 +699,11 @@ def _mutants():
         c["services"]["consul"]["command"] = [a.replace("-bootstrap-expect=1", "-bootstrap-expect=3")
                                               for a in c["services"]["consul"]["command"]]
 
+    def wait_for_healthy_router(c):
+        c["services"]["storefront-1"]["depends_on"]["mongos-1"]["condition"] = "service_healthy"
+
     return [
+        (wait_for_healthy_router, check_depends),
         (drop_healthcheck, check_healthchecks),
         (drop_router_from_url, check_storefront),
         (replica_set_in_url, check_storefront),
