@@ -1,0 +1,159 @@
+# shellcheck shell=bash
+# Helpers for scripts/stack: the port plan, process bookkeeping by pid file and
+# health probes. Source this file after setting REPO; it sets no shell options.
+#
+# Every process the stack starts is recorded in $STACK_RUN_DIR/pids/<name>.pid
+# as "<pid> <start time>" (field 22 of /proc/<pid>/stat). A process counts as
+# ours only while both still match, so a pid reused by the system after a crash
+# is never signalled.
+
+# ------------------------------------------------------------------ ports
+# Everything hangs off one base port B (STACK_BASE_PORT, default 8080):
+#   B            gateway (HAProxy)            B+10  HAProxy stats + /metrics
+#   B+1 .. B+9   storefront instances         B+11  FerretDB
+#   B+20 .. B+25 Redis Cluster nodes          B+12  Prometheus
+#                (cluster bus: port + 10000)  B+13  Alertmanager
+#                                             B+14  redis_exporter
+stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
+  local base=$1 n=$2 i
+  GATEWAY_PORT=$base
+  STATS_PORT=$((base + 10))
+  FERRETDB_PORT=$((base + 11))
+  PROMETHEUS_PORT=$((base + 12))
+  ALERTMANAGER_PORT=$((base + 13))
+  REDIS_EXPORTER_PORT=$((base + 14))
+  STOREFRONT_PORTS=()
+  for ((i = 1; i <= n; i++)); do STOREFRONT_PORTS+=($((base + i))); done
+  REDIS_PORTS=()
+  for ((i = 0; i < 6; i++)); do REDIS_PORTS+=($((base + 20 + i))); done
+}
+
+# ------------------------------------------------------------- processes
+stack_pidfile() { printf '%s/pids/%s.pid\n' "$STACK_RUN_DIR" "$1"; }
+
+# _proc_field PID N: field N of /proc/PID/stat (the comm field may hold spaces).
+_proc_field() {
+  local stat rest
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  rest="${stat##*) }"
+  # shellcheck disable=SC2086  # split on purpose
+  set -- $rest
+  shift $(($2 - 3))
+  printf '%s\n' "$1"
+}
+
+# stack_pid NAME: prints the pid if the recorded process is still alive.
+stack_pid() {
+  local file pid start now state
+  file="$(stack_pidfile "$1")"
+  [[ -f "$file" ]] || return 1
+  read -r pid start <"$file" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  now="$(_proc_field "$pid" 22)" || return 1
+  [[ "$now" == "$start" ]] || return 1
+  state="$(_proc_field "$pid" 3)" || return 1
+  [[ "$state" != Z && "$state" != X ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+stack_alive() { stack_pid "$1" >/dev/null; }
+
+# stack_spawn NAME LOGFILE CMD...: starts CMD detached (own session, stdin
+# closed, output appended to LOGFILE, no inherited lock fd) and records it.
+stack_spawn() {
+  local name=$1 log=$2 pid start
+  shift 2
+  mkdir -p "$STACK_RUN_DIR/pids" "$(dirname "$log")"
+  printf '\n==== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
+  setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
+  pid=$!
+  start="$(_proc_field "$pid" 22)" || start=""
+  printf '%s %s\n' "$pid" "$start" >"$(stack_pidfile "$name")"
+}
+
+# stack_kill NAME [SIGNAL [TIMEOUT_S]]: signals the recorded process and waits
+# for it to exit (SIGKILL after TIMEOUT_S, default 20); removes the pid file.
+stack_kill() {
+  local name=$1 sig=${2:-TERM} timeout=${3:-20} pid i
+  if pid="$(stack_pid "$name")"; then
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < timeout * 10; i++)); do
+      stack_alive "$name" || break
+      sleep 0.1
+    done
+    if stack_alive "$name"; then
+      printf 'stack: %s (pid %s) still running %ss after SIG%s, sending SIGKILL\n' \
+        "$name" "$pid" "$timeout" "$sig" >&2
+      kill -s KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do
+        stack_alive "$name" || break
+        sleep 0.1
+      done
+    fi
+  fi
+  rm -f "$(stack_pidfile "$name")"
+}
+
+# ----------------------------------------------------------------- probes
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# http_code URL [MAX_TIME]: prints the status code (000 when nothing answered).
+http_code() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-2}" "$1" 2>/dev/null || true
+}
+
+# wait_until TIMEOUT_S DESCRIPTION CMD...: polls CMD every 0.2 s.
+wait_until() {
+  local timeout=$1 what=$2 deadline
+  shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      printf 'stack: timed out after %ss waiting for %s\n' "$timeout" "$what" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+http_ok() { [[ "$(http_code "$1")" == 200 ]]; }
+
+# haproxy_cmd COMMAND: one command on the HAProxy runtime API (unix socket).
+haproxy_cmd() {
+  python3 - "$STACK_RUN_DIR/haproxy/admin.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+out = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.write(out.decode(errors="replace"))
+PY
+}
+
+# haproxy_server_state NAME: UP, DOWN, MAINT, ... of server NAME in backend storefront.
+haproxy_server_state() {
+  haproxy_cmd "show stat" 2>/dev/null |
+    awk -F, -v s="$1" '$1 == "storefront" && $2 == s { split($18, a, " "); print a[1] }'
+}
+
+haproxy_server_is() { [[ "$(haproxy_server_state "$1")" == "$2" ]]; }
+
+# haproxy_server_sessions NAME: current sessions on server NAME.
+haproxy_server_sessions() {
+  haproxy_cmd "show stat" 2>/dev/null |
+    awk -F, -v s="$1" '$1 == "storefront" && $2 == s { print $5 }'
+}
+
+redis_field() { # redis_field PORT SECTION FIELD
+  redis-cli -h 127.0.0.1 -p "$1" info "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
+}
+
+redis_cluster_ok() { # redis_cluster_ok PORT
+  redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'
+}
