@@ -14,6 +14,7 @@
 #   B+20 .. B+25 Redis Cluster nodes          B+12  Prometheus
 #                (cluster bus: port + 10000)  B+13  Alertmanager
 #                                             B+14  redis_exporter
+# shellcheck disable=SC2034  # the variables are the interface
 stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   local base=$1 n=$2 i
   GATEWAY_PORT=$base
@@ -33,12 +34,12 @@ stack_pidfile() { printf '%s/pids/%s.pid\n' "$STACK_RUN_DIR" "$1"; }
 
 # _proc_field PID N: field N of /proc/PID/stat (the comm field may hold spaces).
 _proc_field() {
-  local stat rest
+  local stat rest n=$2
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
   rest="${stat##*) }"
   # shellcheck disable=SC2086  # split on purpose
   set -- $rest
-  shift $(($2 - 3))
+  shift $((n - 3))
   printf '%s\n' "$1"
 }
 

@@ -88,8 +88,22 @@ std::vector<std::string_view> shard_hosts(std::string_view host) {
   return out;
 }
 
+void append_cache_state(JsonWriter& w, const cache::ResponseCache* cache) {
+  const auto status = cache ? cache->status() : cache::CacheStatus{};
+  w.begin_object();
+  w.key("configured");
+  w.boolean(status.configured);
+  w.key("enabled");
+  w.boolean(status.enabled);
+  w.key("mode");
+  w.string(status.mode);
+  w.key("breaker");
+  w.string(cache::to_string(status.breaker));
+  w.end_object();
+}
+
 std::string render_deployment(const store::DeploymentInfo& info, const ApiOptions& options,
-                              const UsersCache* cache) {
+                              const cache::ResponseCache* cache) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
@@ -182,13 +196,9 @@ std::string render_deployment(const store::DeploymentInfo& info, const ApiOption
     w.null();
   }
   w.key("cache_enabled");
-  w.boolean(cache != nullptr && cache->enabled());
+  w.boolean(cache != nullptr && cache->status().enabled);
   w.key("cache");
-  if (cache) {
-    w.raw(cache->state_json());
-  } else {
-    w.raw(R"({"configured":false})");
-  }
+  append_cache_state(w, cache);
   w.key("instance_id");
   w.string(options.instance_id);
   w.key("version");
@@ -203,7 +213,7 @@ std::string render_deployment(const store::DeploymentInfo& info, const ApiOption
 
 Api::Api(ApiOptions options, store::UserStore& store, WorkerPool& workers,
          obs::HttpMetrics& metrics, std::function<std::string()> render_metrics,
-         StaticFiles docs_assets, UsersCache* cache)
+         StaticFiles docs_assets, cache::ResponseCache* cache)
     : options_(std::move(options)),
       store_(store),
       workers_(workers),
@@ -389,21 +399,19 @@ void Api::count(const ExchangePtr& ex, const std::string& collection) {
 
 void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
   offload(ex, [this, collection](const ExchangePtr& ex) {
-    auto load = [&]() {
-      return store_.list_users_json(collection, options_.max_users, ex->deadline);
+    auto load = [&](Deadline deadline) {
+      return store_.list_users_json(collection, options_.max_users, deadline);
     };
     if (!cache_) {
-      auto body = load();
+      auto body = load(ex->deadline);
       if (!body) return fail(ex, body.error());
       return finish(ex, make_response(200, std::move(body).value()));
     }
-    auto served = cache_->users(collection, ex->deadline, load);
+    auto served = cache_->get_or_load(cache::users_list_key(options_.database, collection),
+                                      ex->deadline, load);
     if (!served) return fail(ex, served.error());
-    auto& [body, outcome] = served.value();
-    auto res = make_response(200, std::move(body));
-    res.set("X-Cache", outcome == UsersCache::Outcome::kHit    ? "HIT"
-                       : outcome == UsersCache::Outcome::kMiss ? "MISS"
-                                                               : "BYPASS");
+    auto res = make_response(200, *served->body);
+    res.set("X-Cache", cache::to_string(served->outcome));
     finish(ex, std::move(res));
   });
 }
@@ -428,7 +436,12 @@ void Api::create_user(const ExchangePtr& ex, const std::string& collection, std:
     auto stored = store_.insert_user(collection, user, ex->deadline);
     if (!stored) return fail(ex, stored.error());
     // Invalidate before answering, so the client's next read sees its write.
-    if (cache_) cache_->invalidate(collection, ex->deadline);
+    if (cache_) {
+      if (auto st = cache_->invalidate(options_.database, collection, ex->deadline); !st) {
+        spdlog::warn("request {}: cache invalidation of {} failed: {}", ex->request_id, collection,
+                     st.error().message);
+      }
+    }
     finish(ex, make_response(201, std::move(stored).value()));
   });
 }

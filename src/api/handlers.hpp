@@ -9,6 +9,7 @@
 
 #include "api/router.hpp"
 #include "api/static_files.hpp"
+#include "cache/response_cache.hpp"
 #include "common/result.hpp"
 #include "common/worker_pool.hpp"
 #include "http/server.hpp"
@@ -27,23 +28,6 @@ struct ApiOptions {
   std::string version;
 };
 
-// What GET / shows about the cache and how GET /users reads through it.
-// Implemented by the cache layer; absent when REDIS_URL is unset.
-class UsersCache {
- public:
-  enum class Outcome { kHit, kMiss, kBypass };
-  using Loader = std::function<Result<std::string>()>;
-  virtual ~UsersCache() = default;
-  // Blocking; runs on a worker thread. Returns the body and how it was served.
-  virtual Result<std::pair<std::string, Outcome>> users(std::string_view collection,
-                                                        Deadline deadline, const Loader& load) = 0;
-  // Blocking; called after a successful write to the collection.
-  virtual void invalidate(std::string_view collection, Deadline deadline) = 0;
-  virtual bool enabled() const = 0;
-  // JSON object with the live state (mode, breaker) for GET /.
-  virtual std::string state_json() const = 0;
-};
-
 struct Exchange;
 
 // The HTTP handlers: parse, validate, call the store on the worker pool,
@@ -52,7 +36,7 @@ class Api final : public http::Handler {
  public:
   Api(ApiOptions options, store::UserStore& store, WorkerPool& workers, obs::HttpMetrics& metrics,
       std::function<std::string()> render_metrics, StaticFiles docs_assets,
-      UsersCache* cache = nullptr);
+      cache::ResponseCache* cache = nullptr);
 
   void handle(http::Request&& request, const http::ConnectionInfo& info,
               http::Reply reply) override;
@@ -87,7 +71,7 @@ class Api final : public http::Handler {
   obs::HttpMetrics& metrics_;
   std::function<std::string()> render_metrics_;
   StaticFiles docs_assets_;
-  UsersCache* cache_;
+  cache::ResponseCache* cache_;  // null: REDIS_URL unset
   std::atomic<bool> draining_{false};
 
   static constexpr std::size_t kRoutes = static_cast<std::size_t>(Route::kBadTarget) + 1;

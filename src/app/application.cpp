@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "api/handlers.hpp"
+#include "cache/redis_config.hpp"
+#include "cache/response_cache.hpp"
 #include "common/worker_pool.hpp"
 #include "discovery/consul_registrar.hpp"
 #include "http/server.hpp"
@@ -66,6 +68,27 @@ void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace)
   if (server.in_flight() > 0) {
     spdlog::warn("shutdown grace period over with {} requests in flight", server.in_flight());
   }
+}
+
+// The Redis client and response cache, or null when no Redis is configured.
+std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Registry& registry) {
+  if (config.redis_url.empty() && config.redis_cluster_nodes.empty()) return nullptr;
+  auto parsed = config.redis_url.empty() ? cache::parse_cluster_nodes(config.redis_cluster_nodes)
+                                         : cache::parse_redis_url(config.redis_url);
+  if (!parsed) throw std::invalid_argument(parsed.error().message);  // validated by load_config
+  cache::RedisConfig redis = parsed.value();
+  redis.connect_timeout = config.redis_connect_timeout;
+  redis.command_timeout = config.redis_timeout;
+  redis.pool_size = static_cast<std::size_t>(config.redis_pool_size);
+  cache::CacheSettings settings;
+  settings.ttl = std::chrono::seconds(config.cache_ttl_s);
+  settings.l1_size = static_cast<std::size_t>(config.cache_l1_size);
+  settings.l1_ttl = config.cache_l1_ttl;
+  settings.breaker_failures = static_cast<int>(config.cache_breaker_failures);
+  settings.breaker_cooldown = config.cache_breaker_cooldown;
+  spdlog::info("cache: {}", redis.describe());
+  return std::make_unique<cache::ResponseCache>(cache::make_redis_client(redis, registry), settings,
+                                                registry);
 }
 
 std::string default_instance_id(const Config& config) {
@@ -127,9 +150,10 @@ int serve(const Config& config, const std::string& binary_dir) {
   api_options.version = STOREFRONT_VERSION;
   api_options.instance_id =
       config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
+  auto response_cache = make_cache(config, registry);
   api::Api api(
       api_options, store, workers, http_metrics, [&registry] { return registry.render(); },
-      std::move(assets));
+      std::move(assets), response_cache.get());
 
   http::Server server(server_options(config), api, http_metrics);
   std::uint16_t port = 0;

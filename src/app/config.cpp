@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "cache/redis_config.hpp"
 #include "store/mongo_store.hpp"
 
 namespace storefront::app {
@@ -260,6 +261,16 @@ Result<Config> load_config(const Getenv& getenv, const std::vector<std::string>&
   }
   if (!config.redis_url.empty() && !config.redis_cluster_nodes.empty()) {
     return Error{ErrorKind::kInvalid, "set either REDIS_URL or REDIS_CLUSTER_NODES, not both"};
+  }
+  if (!config.redis_url.empty()) {
+    if (auto r = cache::parse_redis_url(config.redis_url); !r) {
+      return Error{ErrorKind::kInvalid, "invalid REDIS_URL: " + r.error().message};
+    }
+  }
+  if (!config.redis_cluster_nodes.empty()) {
+    if (auto r = cache::parse_cluster_nodes(config.redis_cluster_nodes); !r) {
+      return Error{ErrorKind::kInvalid, "invalid REDIS_CLUSTER_NODES: " + r.error().message};
+    }
   }
   return config;
 }

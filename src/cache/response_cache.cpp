@@ -14,7 +14,8 @@ constexpr std::string_view kPrefix = "storefront:v1:";
 // Writes waiting for the background writer; beyond this they are dropped
 // (the entry is simply not cached; the next miss loads it again).
 constexpr std::size_t kMaxPendingWrites = 1024;
-// Budget of one background SET (the client caps it at its command timeout).
+// Budget of one background SET or an invalidation (the client caps it at its
+// command timeout).
 constexpr std::chrono::milliseconds kWriteBudget{1000};
 
 // Stored value: "<body>\n<redis generation>". The stamp goes last so that
@@ -200,7 +201,9 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
                                            const std::shared_ptr<Flight>& flight) {
   bool redis_ok = false;
   std::string redis_generation = "0";
-  if (client_) {
+  // A request whose deadline already passed skips Redis: its failure would
+  // say nothing about Redis and must not count towards opening the breaker.
+  if (client_ && !deadline.expired()) {
     auto permit = breaker_.acquire();
     if (permit != CircuitBreaker::Permit::kDenied) {
       auto gen_key = generation_key(key.scope);
@@ -328,10 +331,13 @@ Status ResponseCache::invalidate_scope(std::string_view scope, Deadline deadline
     ++it->second;
   }
   if (!client_) return ok_status();
+  // Its own budget (the client caps it at the command timeout), not what the
+  // write left of the request's: a skipped invalidation means stale reads.
+  Deadline budget(std::max(deadline.at(), Clock::now() + kWriteBudget));
   auto permit = breaker_.acquire();
   // Bump the shared generation first: from then on every instance ignores
   // entries stamped with the old one. The DEL only frees the memory.
-  auto gen = client_->incr(generation_key(scope), deadline);
+  auto gen = client_->incr(generation_key(scope), budget);
   if (!gen) {
     breaker_.record(permit, false);
     errors_.inc();
@@ -339,7 +345,7 @@ Status ResponseCache::invalidate_scope(std::string_view scope, Deadline deadline
                  fmt::format("cache invalidation of {} failed: {}", scope, gen.error().message)};
   }
   auto users = fmt::format("{}{{{}}}:users", kPrefix, scope);
-  auto st = client_->del(users, deadline);
+  auto st = client_->del(users, budget);
   breaker_.record(permit, true);
   if (!st) errors_.inc();
   return ok_status();

@@ -96,9 +96,10 @@ class ResponseCache {
   }
 
   // Call after a successful write to the collection. Tried even when the
-  // breaker is open (a write is rarer than a read and the entry must go); one
-  // Redis round trip when Redis is down. The Status is for logging only: the
-  // write succeeded and must not be reported as failed.
+  // breaker is open (a write is rarer than a read and the entry must go), with
+  // the full command timeout even if `deadline` is nearly spent; one Redis
+  // round trip when Redis is down. The Status is for logging only: the write
+  // succeeded and must not be reported as failed.
   Status invalidate(std::string_view db, std::string_view collection, Deadline deadline);
   Status invalidate_scope(std::string_view scope, Deadline deadline);
 

@@ -23,6 +23,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free and valid too."""
+    import random
+    for _ in range(200):
+        port = random.randint(20000, 45000)
+        try:
+            for p in (port, port + 10000):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for a redis cluster node")
+
+
 def wait_port(port: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -250,3 +265,64 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+class RedisServer(Process):
+    """A real redis-server on a free loopback port, persistence off."""
+
+    def __init__(self, workdir: Path, port: int | None = None, cluster: bool = False):
+        self.port = port or (free_cluster_port() if cluster else free_port())
+        self.dir = workdir / f"redis-{self.port}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self.dir)]
+        if cluster:
+            argv += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                     "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"]
+        super().__init__(argv, self.dir / "redis.log")
+
+    def start(self) -> None:
+        super().start()
+        wait_port(self.port)
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip()
+
+
+class RedisCluster:
+    """Six redis-server processes made into a cluster of 3 masters + 3 replicas."""
+
+    def __init__(self, workdir: Path):
+        self.nodes = [RedisServer(workdir / "cluster", cluster=True) for _ in range(6)]
+
+    def start(self) -> None:
+        for n in self.nodes:
+            n.start()
+        out = subprocess.run(
+            ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in self.nodes],
+             "--cluster-replicas", "1", "--cluster-yes"],
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        self.wait_ok()
+
+    def wait_ok(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alive = [n for n in self.nodes if n.alive()]
+            if alive and all("cluster_state:ok" in n.cli("cluster", "info") for n in alive):
+                return
+            time.sleep(0.2)
+        raise TimeoutError("redis cluster not ok")
+
+    def masters(self) -> list[RedisServer]:
+        return [n for n in self.nodes if n.alive() and "role:master" in n.cli("info", "replication")]
+
+    @property
+    def url(self) -> str:
+        return "redis-cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes[:3])
+
+    def stop(self) -> None:
+        for n in self.nodes:
+            n.stop()

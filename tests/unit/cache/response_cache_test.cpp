@@ -352,6 +352,20 @@ TEST_F(ResponseCacheTest, InvalidateWhenRedisDownReportsButDoesNotThrow) {
   EXPECT_EQ(state->calls, 1);  // one round trip, not INCR + DEL
 }
 
+TEST_F(ResponseCacheTest, ExpiredDeadlineSkipsRedisButInvalidationDoesNot) {
+  auto cache = make();
+  Deadline past(Clock::now() - milliseconds(1));
+  auto r = cache->get_or_load(key, past,
+                              [](Deadline) -> Result<std::string> { return std::string("x"); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcome, CacheOutcome::kBypass);
+  EXPECT_EQ(state->calls, 0);
+  EXPECT_EQ(metric("storefront_cache_errors_total"), 0);
+  // The write happened; its invalidation gets its own budget.
+  EXPECT_TRUE(cache->invalidate("somedb", "helloDoc", past).ok());
+  EXPECT_EQ(state->calls, 2);  // INCR + DEL
+}
+
 TEST_F(ResponseCacheTest, L1ServesHitsAndIsInvalidated) {
   CacheSettings settings;
   settings.l1_size = 16;
