@@ -154,7 +154,3 @@ haproxy_server_sessions() {
 redis_field() { # redis_field PORT SECTION FIELD
   redis-cli -h 127.0.0.1 -p "$1" info "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
 }
-
-redis_cluster_ok() { # redis_cluster_ok PORT
-  redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'
-}

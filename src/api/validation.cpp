@@ -46,13 +46,14 @@ std::optional<std::int64_t> parse_age(const json::value& v, ErrorList& errors) {
                   "Unable to parse input string as an integer, exceeded maximum size");
     case json::kind::double_: {
       const double d = v.get_double();
-      if (d != static_cast<double>(static_cast<std::int64_t>(d)) || d >= 9.2e18 || d <= -9.2e18) {
-        if (d == std::floor(d)) {
-          return fail("int_parsing_size",
-                      "Unable to parse input string as an integer, exceeded maximum size");
-        }
+      if (d != std::floor(d)) {  // also NaN
         return fail("int_from_float",
                     "Input should be a valid integer, got a number with a fractional part");
+      }
+      // Range check before the cast: converting an out-of-range double is UB.
+      if (d >= 9.2e18 || d <= -9.2e18) {
+        return fail("int_parsing_size",
+                    "Unable to parse input string as an integer, exceeded maximum size");
       }
       return static_cast<std::int64_t>(d);
     }

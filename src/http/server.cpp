@@ -186,12 +186,17 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     buffer_.consume(buffer_.size());
+    // One second in all, however much the client keeps sending.
     stream_.expires_after(std::chrono::seconds(1));
+    discard_until_closed();
+  }
+
+  void discard_until_closed() {
     stream_.async_read_some(buffer_.prepare(64 * 1024),
-                            [self = shared_from_this()](beast::error_code ec2, std::size_t) {
-                              if (ec2) return self->close();
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
                               self->buffer_.consume(self->buffer_.size());
-                              self->linger_close();
+                              self->discard_until_closed();
                             });
   }
 

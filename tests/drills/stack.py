@@ -25,12 +25,21 @@ def port_free(port: int) -> bool:
 
 
 def pick_base_port(tries: int = 200) -> int:
-    """A base port whose whole plan (see scripts/lib/stack.sh) is free."""
+    """A base port whose whole plan (see scripts/lib/stack.sh) is free.
+
+    Everything stays below the kernel's ephemeral range (32768+ by default):
+    there an outgoing connection may take a port between our check and the
+    server's bind."""
     import random
 
+    low_ephemeral = 32768
+    try:
+        low_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
     rng = random.Random()
     for _ in range(tries):
-        base = rng.randrange(20000, 45000, 100)
+        base = rng.randrange(10000, max(10100, low_ephemeral - 10100), 100)
         ports = [base + i for i in range(15)] + [base + 20 + i for i in range(6)] \
             + [base + 10020 + i for i in range(6)]
         if all(port_free(p) for p in ports):

@@ -66,6 +66,9 @@ TEST(NewUser, TypeErrorsFollowPydantic) {
   EXPECT_EQ(errors(R"({"age": 18446744073709551615, "name": "a"})")[0].at("type"),
             "int_parsing_size");
   EXPECT_EQ(errors(R"({"age": 1e30, "name": "a"})")[0].at("type"), "int_parsing_size");
+  // Found by fuzz_new_user: an integer literal too large for uint64 parses as a double.
+  EXPECT_EQ(errors(R"({"age":333321233333333333333333333})")[0].at("type"), "int_parsing_size");
+  EXPECT_EQ(errors(R"({"age": -1e300, "name": "a"})")[0].at("type"), "int_parsing_size");
   EXPECT_EQ(errors(R"({"age": 1, "name": 1})")[0].at("type"), "string_type");
   EXPECT_EQ(errors(R"({"age": 1, "name": null})")[0].at("input"), nullptr);
   EXPECT_EQ(errors(R"({"age": null, "name": null})").size(), 2u);

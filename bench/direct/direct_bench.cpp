@@ -1,0 +1,246 @@
+// direct_bench: the queries storefront makes for GET /{c}/users/{name} and
+// GET /{c}/count, issued straight through libmongoc in a loop, to measure what
+// storefront adds on top of the driver (bench/run compares both in one run).
+//
+//   direct_bench --uri mongodb://127.0.0.1:27017 --db somedb --coll helloDoc
+//                --op find|count|cleanup [--threads 1] [--duration 10] [--names 1000]
+//
+// find:    find({name: "ly<random>"}, {limit: 1, batchSize: 1, maxTimeMS,
+//          projection {_id, age, name}}) and one cursor_next (as MongoStore::find_user_json)
+// count:   count_documents({}, {maxTimeMS}) (as MongoStore::count)
+// cleanup: delete_many({name: /^bench-/}) (the users bench/lua/post.lua and mixed.lua create)
+//
+// Prints one JSON line: ops, errors, ops_per_s and latency percentiles in µs.
+// Written against the C API only, so it also builds with a plain
+//   c++ -O2 -std=c++20 direct_bench.cpp $(pkg-config --cflags --libs libmongoc-1.0) -pthread
+#include <mongoc/mongoc.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string uri = "mongodb://127.0.0.1:27017";
+  std::string db = "somedb";
+  std::string coll = "helloDoc";
+  std::string op = "find";
+  int threads = 1;
+  double duration_s = 10;
+  int names = 1000;
+  std::int64_t max_time_ms = 5000;
+};
+
+struct ThreadResult {
+  std::vector<std::uint32_t> latencies_us;
+  std::uint64_t errors = 0;
+  std::uint64_t not_found = 0;
+  std::string last_error;
+};
+
+[[noreturn]] void usage(const char* msg) {
+  std::fprintf(stderr,
+               "direct_bench: %s\nusage: direct_bench --uri URI --db DB --coll C "
+               "--op find|count|cleanup [--threads N] [--duration S] [--names N]\n",
+               msg);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--uri") o.uri = value();
+    else if (a == "--db") o.db = value();
+    else if (a == "--coll") o.coll = value();
+    else if (a == "--op") o.op = value();
+    else if (a == "--threads") o.threads = std::atoi(value().c_str());
+    else if (a == "--duration") o.duration_s = std::atof(value().c_str());
+    else if (a == "--names") o.names = std::atoi(value().c_str());
+    else usage(("unknown argument " + a).c_str());
+  }
+  if (o.op != "find" && o.op != "count" && o.op != "cleanup") usage("bad --op");
+  if (o.threads < 1 || o.threads > 1024) usage("bad --threads");
+  if (o.duration_s <= 0 || o.duration_s > 600) usage("--duration must be in (0, 600]");
+  if (o.names < 1) usage("bad --names");
+  return o;
+}
+
+// One find_one by name, as MongoStore::find_user_json does it.
+bool find_one(mongoc_collection_t* coll, const std::string& name, std::int64_t max_time_ms,
+              bool* found, bson_error_t* error) {
+  bson_t filter = BSON_INITIALIZER;
+  bson_append_utf8(&filter, "name", 4, name.data(), static_cast<int>(name.size()));
+  bson_t* opts = BCON_NEW("limit", BCON_INT64(1), "batchSize", BCON_INT64(1), "maxTimeMS",
+                          BCON_INT64(max_time_ms), "projection", "{", "_id", BCON_INT32(1), "age",
+                          BCON_INT32(1), "name", BCON_INT32(1), "}");
+  mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(coll, &filter, opts, nullptr);
+  const bson_t* doc = nullptr;
+  *found = mongoc_cursor_next(cursor, &doc);
+  const bool ok = !mongoc_cursor_error(cursor, error);
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(&filter);
+  return ok;
+}
+
+// One count_documents({}), as MongoStore::count does it.
+bool count(mongoc_collection_t* coll, std::int64_t max_time_ms, bson_error_t* error) {
+  bson_t filter = BSON_INITIALIZER;
+  bson_t* opts = BCON_NEW("maxTimeMS", BCON_INT64(max_time_ms));
+  bson_t reply;
+  const std::int64_t n = mongoc_collection_count_documents(coll, &filter, opts, nullptr, &reply, error);
+  bson_destroy(&reply);
+  bson_destroy(opts);
+  return n >= 0;
+}
+
+int cleanup(mongoc_client_pool_t* pool, const Options& o) {
+  mongoc_client_t* client = mongoc_client_pool_pop(pool);
+  mongoc_collection_t* coll = mongoc_client_get_collection(client, o.db.c_str(), o.coll.c_str());
+  bson_t* filter = BCON_NEW("name", "{", "$regex", BCON_UTF8("^bench-"), "}");
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_collection_delete_many(coll, filter, nullptr, &reply, &error);
+  std::int64_t deleted = 0;
+  bson_iter_t it;
+  if (ok && bson_iter_init_find(&it, &reply, "deletedCount")) deleted = bson_iter_as_int64(&it);
+  if (ok) {
+    std::printf("{\"op\":\"cleanup\",\"deleted\":%lld}\n", static_cast<long long>(deleted));
+  } else {
+    std::fprintf(stderr, "direct_bench: cleanup failed: %s\n", error.message);
+  }
+  bson_destroy(&reply);
+  bson_destroy(filter);
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(pool, client);
+  return ok ? 0 : 1;
+}
+
+std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(idx, sorted.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  mongoc_init();
+  bson_error_t error;
+  mongoc_uri_t* uri = mongoc_uri_new_with_error(o.uri.c_str(), &error);
+  if (!uri) {
+    std::fprintf(stderr, "direct_bench: bad URI: %s\n", error.message);
+    return 2;
+  }
+  // The same defaults storefront sets (src/store/mongo_store.cpp).
+  if (!mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+    mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 2000);
+  if (!mongoc_uri_has_option(uri, MONGOC_URI_SOCKETTIMEOUTMS))
+    mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS, 5000);
+  if (!mongoc_uri_get_appname(uri)) mongoc_uri_set_appname(uri, "direct_bench");
+  mongoc_client_pool_t* pool = mongoc_client_pool_new(uri);
+  mongoc_uri_destroy(uri);
+  mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
+  mongoc_client_pool_max_size(pool, static_cast<std::uint32_t>(std::max(o.threads, 1)));
+
+  if (o.op == "cleanup") {
+    const int rc = cleanup(pool, o);
+    mongoc_client_pool_destroy(pool);
+    mongoc_cleanup();
+    return rc;
+  }
+
+  std::vector<ThreadResult> results(static_cast<std::size_t>(o.threads));
+  std::atomic<bool> go{false};
+  Clock::time_point end;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] {
+      ThreadResult& r = results[static_cast<std::size_t>(t)];
+      r.latencies_us.reserve(1 << 16);
+      mongoc_client_t* client = mongoc_client_pool_pop(pool);
+      mongoc_collection_t* coll =
+          mongoc_client_get_collection(client, o.db.c_str(), o.coll.c_str());
+      std::mt19937_64 rng(std::random_device{}() + static_cast<unsigned>(t));
+      std::uniform_int_distribution<int> pick(0, o.names - 1);
+      // One untimed call: connection handshake and server selection.
+      bson_error_t e;
+      bool found = false;
+      if (o.op == "find") find_one(coll, "ly0", o.max_time_ms, &found, &e);
+      else count(coll, o.max_time_ms, &e);
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      std::string name;
+      for (;;) {
+        const auto started = Clock::now();
+        if (started >= end) break;
+        bool ok;
+        if (o.op == "find") {
+          name = "ly" + std::to_string(pick(rng));
+          ok = find_one(coll, name, o.max_time_ms, &found, &e);
+          if (ok && !found) ++r.not_found;
+        } else {
+          ok = count(coll, o.max_time_ms, &e);
+        }
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+        if (!ok) {
+          ++r.errors;
+          r.last_error = e.message;
+          continue;
+        }
+        r.latencies_us.push_back(static_cast<std::uint32_t>(us.count()));
+      }
+      mongoc_collection_destroy(coll);
+      mongoc_client_pool_push(pool, client);
+    });
+  }
+  // Give every thread time to connect before the clock starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto started = Clock::now();
+  end = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
+  go.store(true, std::memory_order_release);
+  for (auto& th : threads) th.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+
+  std::vector<std::uint32_t> all;
+  std::uint64_t errors = 0, not_found = 0;
+  double sum = 0;
+  std::string last_error;
+  for (const auto& r : results) {
+    all.insert(all.end(), r.latencies_us.begin(), r.latencies_us.end());
+    errors += r.errors;
+    not_found += r.not_found;
+    if (!r.last_error.empty()) last_error = r.last_error;
+  }
+  for (auto v : all) sum += v;
+  std::sort(all.begin(), all.end());
+  const double mean = all.empty() ? 0 : sum / static_cast<double>(all.size());
+  std::printf(
+      "{\"op\":\"%s\",\"threads\":%d,\"ops\":%zu,\"errors\":%llu,\"not_found\":%llu,"
+      "\"duration_s\":%.3f,\"ops_per_s\":%.1f,\"mean_us\":%.1f,\"p50_us\":%u,\"p90_us\":%u,"
+      "\"p99_us\":%u,\"max_us\":%u}\n",
+      o.op.c_str(), o.threads, all.size(), static_cast<unsigned long long>(errors),
+      static_cast<unsigned long long>(not_found), elapsed,
+      static_cast<double>(all.size()) / elapsed, mean, percentile(all, 50), percentile(all, 90),
+      percentile(all, 99), all.empty() ? 0u : all.back());
+  if (!last_error.empty()) std::fprintf(stderr, "direct_bench: last error: %s\n", last_error.c_str());
+  mongoc_client_pool_destroy(pool);
+  mongoc_cleanup();
+  return errors ? 1 : 0;
+}

@@ -1,0 +1,388 @@
+"""The servers bench/run starts on loopback, started lazily and stopped at the end.
+
+FerretDB (1000 helloDoc users, index on name), redis-server standalone, a
+6-node Redis Cluster, storefront instances in several configurations, nginx
+serving the same response bytes as static files (the ceiling), and HAProxy in
+front of 1 or 3 storefront instances (the gateway). Process helpers come from
+tests/functional/servers.py; CPU accounting reads /proc.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import servers  # tests/functional/servers.py (bench.py puts it on sys.path)
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+COLLECTION = "helloDoc"
+DATABASE = "somedb"
+USERS = 1000
+
+
+# ----------------------------------------------------------------- /proc helpers
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # comm may contain spaces: fields after the closing parenthesis.
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        f = _stat_fields(int(entry))
+        if f:
+            kids.setdefault(int(f[1]), []).append(int(entry))
+    return kids
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """utime+stime of the processes and all their descendants (nginx workers)."""
+    kids = _children_map()
+    seen: set[int] = set()
+    stack = list(pids)
+    total = 0
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        f = _stat_fields(pid)
+        if f:
+            total += int(f[11]) + int(f[12])  # utime, stime (fields 14, 15)
+        stack.extend(kids.get(pid, []))
+    return total / CLK_TCK
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy seconds, total seconds) summed over all cores since boot."""
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    v = [int(x) for x in parts[:8]]
+    idle = v[3] + v[4]
+    return (sum(v) - idle) / CLK_TCK, sum(v) / CLK_TCK
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """Cores busy over `seconds` while our servers idle: the other users' load."""
+    b0, t0 = machine_cpu()
+    time.sleep(seconds)
+    b1, t1 = machine_cpu()
+    cores = os.cpu_count() or 1
+    return (b1 - b0) / max(t1 - t0, 1e-9) * cores
+
+
+# ----------------------------------------------------------------- HTTP helper
+def http_get(port: int, path: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        res = conn.getresponse()
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()
+    finally:
+        conn.close()
+
+
+# ----------------------------------------------------------------- the stack
+class Stack:
+    """Starts what the scenarios need, once; remembers every process to stop it."""
+
+    def __init__(self, run_dir: Path, settings: dict):
+        self.run_dir = run_dir
+        self.settings = settings
+        self.procs: dict[str, list[servers.Process]] = {}
+        self._ferret: servers.FerretDB | None = None
+        self._redis: servers.RedisServer | None = None
+        self._cluster: servers.RedisCluster | None = None
+        self._sf: dict[str, servers.Storefront] = {}
+        self._nginx: tuple[servers.Process, int] | None = None
+        self._haproxy: dict[str, tuple[servers.Process, int]] = {}
+
+    # ---- databases and caches
+    def ferretdb(self) -> servers.FerretDB:
+        if self._ferret is None:
+            f = servers.FerretDB(self.run_dir / "ferretdb")
+            f.start()
+            self._ferret = f
+            self.procs["ferretdb"] = [f]
+            out = servers.run_fill(f.url, COLLECTION, USERS, DATABASE)
+            (self.run_dir / "fill.log").write_text(out)
+        return self._ferret
+
+    def redis(self) -> servers.RedisServer:
+        if self._redis is None:
+            r = servers.RedisServer(self.run_dir)
+            r.start()
+            self._redis = r
+            self.procs["redis"] = [r]
+        return self._redis
+
+    def cluster(self) -> servers.RedisCluster:
+        if self._cluster is None:
+            c = servers.RedisCluster(self.run_dir)
+            self._cluster = c
+            self.procs["redis-cluster"] = list(c.nodes)
+            c.start()
+        return self._cluster
+
+    # ---- storefront
+    CONFIGS = {
+        # name: (cache, extra env)
+        "plain": (None, {}),
+        "redis": ("redis", {}),
+        "redis-log": ("redis", {"STOREFRONT_ACCESS_LOG": "true"}),
+        "redis-l1": ("redis", {"CACHE_L1_SIZE": "{l1_size}", "CACHE_L1_TTL_MS": "{l1_ttl_ms}"}),
+        "cluster": ("cluster", {}),
+        "gw-a": ("redis", {}),
+        "gw-b": ("redis", {}),
+        "gw-c": ("redis", {}),
+    }
+
+    def storefront_env(self, name: str) -> dict[str, str]:
+        cache, extra = self.CONFIGS[name]
+        s = self.settings
+        env = {
+            "MONGODB_URL": self.ferretdb().url,
+            "MONGODB_DATABASE_NAME": DATABASE,
+            "STOREFRONT_ACCESS_LOG": s["access_log"],
+            "LOG_LEVEL": "warn",
+            "STOREFRONT_INSTANCE_ID": f"bench-{name}",
+        }
+        if s["io_threads"]:
+            env["STOREFRONT_IO_THREADS"] = s["io_threads"]
+        if s["worker_threads"]:
+            env["STOREFRONT_WORKER_THREADS"] = s["worker_threads"]
+        if cache == "redis":
+            env["REDIS_URL"] = f"redis://127.0.0.1:{self.redis().port}"
+        elif cache == "cluster":
+            env["REDIS_URL"] = self.cluster().url
+        for k, v in extra.items():
+            env[k] = v.format(**s)
+        return env
+
+    def storefront(self, name: str) -> servers.Storefront:
+        if name not in self._sf:
+            env = self.storefront_env(name)
+            sf = servers.Storefront(self.run_dir, env, name=f"storefront-{name}")
+            # The access log goes to stdout; with it on, keep it off the disk
+            # of a shared machine only as much as the server writes it.
+            sf.start(wait_ready=True)
+            self._sf[name] = sf
+            self.procs[f"storefront-{name}"] = [sf]
+        return self._sf[name]
+
+    def storefront_pids(self, names: list[str]) -> list[int]:
+        return [self._sf[n].proc.pid for n in names if n in self._sf and self._sf[n].proc]
+
+    # ---- nginx, the ceiling
+    def nginx(self) -> int:
+        """Port of an nginx serving the bytes storefront answers, as static files."""
+        if self._nginx is None:
+            src = self.storefront("plain")
+            root = self.run_dir / "nginx" / "root"
+            (root / "user").mkdir(parents=True, exist_ok=True)
+            for path, name in ((f"/{COLLECTION}/users", "users.json"),
+                               (f"/{COLLECTION}/count", "count.json"), ("/", "root.json")):
+                status, _, body = http_get(src.port, path)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} on storefront: {status} {body[:200]!r}")
+                (root / name).write_bytes(body)
+            conn = http.client.HTTPConnection("127.0.0.1", src.port, timeout=10)
+            sample = b""
+            for i in range(USERS):
+                conn.request("GET", f"/{COLLECTION}/users/ly{i}")
+                res = conn.getresponse()
+                body = res.read()
+                if res.status != 200:
+                    raise RuntimeError(f"GET /users/ly{i}: {res.status}")
+                (root / "user" / f"ly{i}").write_bytes(body)
+                sample = sample or body
+            conn.close()
+            # POST answers 201 with a user document of the same shape.
+            post_body = sample.decode().replace("'", "")
+            port = servers.free_port()
+            ndir = self.run_dir / "nginx"
+            for d in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+                (ndir / d).mkdir(parents=True, exist_ok=True)
+            workers = self.settings["nginx_workers"]
+            user = "user root root;\n" if os.geteuid() == 0 else ""
+            conf = f"""# generated by bench/run: the ceiling, same bytes as static files
+{user}worker_processes {workers};
+daemon off;
+pid {ndir}/nginx.pid;
+error_log {ndir}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 10000000;
+  keepalive_timeout 75s;
+  open_file_cache max=4096 inactive=60s;
+  client_body_temp_path {ndir}/tmp/body;
+  proxy_temp_path {ndir}/tmp/proxy;
+  fastcgi_temp_path {ndir}/tmp/fastcgi;
+  uwsgi_temp_path {ndir}/tmp/uwsgi;
+  scgi_temp_path {ndir}/tmp/scgi;
+  types {{ }}
+  default_type application/json;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location = / {{ try_files /root.json =404; }}
+    location = /{COLLECTION}/count {{ try_files /count.json =404; }}
+    location = /{COLLECTION}/users {{
+      if ($request_method = POST) {{ return 201 '{post_body}'; }}
+      try_files /users.json =404;
+    }}
+    location /{COLLECTION}/users/ {{ alias {root}/user/; }}
+  }}
+}}
+"""
+            (ndir / "nginx.conf").write_text(conf)
+            p = servers.Process(["nginx", "-p", str(ndir), "-c", str(ndir / "nginx.conf")],
+                                ndir / "nginx.stdout.log")
+            p.start()
+            servers.wait_port(port)
+            status, _, body = http_get(port, f"/{COLLECTION}/users")
+            if status != 200 or body != (root / "users.json").read_bytes():
+                raise RuntimeError("nginx does not serve the users body")
+            self._nginx = (p, port)
+            self.procs["nginx"] = [p]
+        return self._nginx[1]
+
+    def nginx_pids(self) -> list[int]:
+        return [self._nginx[0].proc.pid] if self._nginx and self._nginx[0].proc else []
+
+    # ---- haproxy, the gateway
+    def haproxy(self, name: str, backends: list[str]) -> int:
+        if name not in self._haproxy:
+            ports = [self.storefront(b).port for b in backends]
+            port = servers.free_port()
+            hdir = self.run_dir / f"haproxy-{name}"
+            hdir.mkdir(parents=True, exist_ok=True)
+            lines = "\n".join(f"  server {b} 127.0.0.1:{p} check inter 2s"
+                              for b, p in zip(backends, ports))
+            cfg = f"""# generated by bench/run: the gateway in front of {len(backends)} storefront instance(s)
+global
+  nbthread {self.settings['haproxy_threads']}
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  timeout http-keep-alive 60s
+  option http-keep-alive
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:{port}
+  default_backend storefront
+backend storefront
+  balance roundrobin
+  option httpchk GET /health/live
+{lines}
+"""
+            (hdir / "haproxy.cfg").write_text(cfg)
+            check = subprocess.run(["haproxy", "-c", "-f", str(hdir / "haproxy.cfg")],
+                                   capture_output=True, text=True, timeout=30)
+            if check.returncode != 0:
+                raise RuntimeError(f"haproxy -c: {check.stdout}{check.stderr}")
+            p = servers.Process(["haproxy", "-db", "-f", str(hdir / "haproxy.cfg")],
+                                hdir / "haproxy.log")
+            p.start()
+            servers.wait_port(port)
+            # Wait until every backend is UP (first health check).
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                try:
+                    if http_get(port, "/health/live", timeout=2)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            time.sleep(0.5)
+            self._haproxy[name] = (p, port)
+            self.procs[f"haproxy-{name}"] = [p]
+        return self._haproxy[name][1]
+
+    def haproxy_pids(self, name: str) -> list[int]:
+        h = self._haproxy.get(name)
+        return [h[0].proc.pid] if h and h[0].proc else []
+
+    # ---- groups for CPU accounting
+    def pids(self, group: str) -> list[int]:
+        out = []
+        for p in self.procs.get(group, []):
+            if p.proc is not None and p.proc.poll() is None:
+                out.append(p.proc.pid)
+        return out
+
+    def all_pids(self) -> list[int]:
+        return [pid for g in self.procs for pid in self.pids(g)]
+
+    def db_pids(self) -> list[int]:
+        return self.pids("ferretdb")
+
+    def redis_pids(self) -> list[int]:
+        return self.pids("redis") + self.pids("redis-cluster")
+
+    def check_alive(self) -> list[str]:
+        return [g for g, ps in self.procs.items() for p in ps
+                if p.proc is not None and p.proc.poll() is not None]
+
+    def stop(self) -> None:
+        # Reverse order of start: gateways, nginx, storefronts, caches, database.
+        for group in reversed(list(self.procs)):
+            for p in self.procs[group]:
+                try:
+                    if group == "nginx" and p.proc and p.proc.poll() is None:
+                        p.proc.send_signal(signal.SIGQUIT)  # graceful: workers exit too
+                        try:
+                            p.proc.wait(10)
+                        except subprocess.TimeoutExpired:
+                            p.stop()
+                    else:
+                        p.stop(timeout=15)
+                except Exception as e:  # keep stopping the rest
+                    print(f"bench: stopping {group}: {e}")
+
+    def versions(self, build: Path) -> dict[str, str]:
+        def run(argv: list[str]) -> str:
+            try:
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+                return (out.stdout + out.stderr).strip().splitlines()[0] if (out.stdout + out.stderr).strip() else "?"
+            except (OSError, subprocess.TimeoutExpired):
+                return "not found"
+        v = {
+            "storefront": run([str(build / "storefront"), "--version"]),
+            "wrk": run(["wrk", "-v"]),
+            "nginx": run(["nginx", "-v"]),
+            "haproxy": run(["haproxy", "-v"]),
+            "redis-server": run(["redis-server", "--version"]),
+            "ferretdb": run([str(servers.CACHE / "bin" / "ferretdb"), "--version"]),
+            "libmongoc": run(["pkg-config", "--modversion", "libmongoc-1.0"]),
+            "hiredis": run(["pkg-config", "--modversion", "hiredis"]),
+            "compiler": run(["c++", "--version"]),
+            "kernel": run(["uname", "-sr"]),
+            "python": run(["python3", "--version"]),
+        }
+        try:
+            model = next((line.split(":", 1)[1].strip() for line in
+                          Path("/proc/cpuinfo").read_text().splitlines()
+                          if line.startswith("model name")), "?")
+        except OSError:
+            model = "?"
+        v["cpu"] = f"{model}, {os.cpu_count()} cores"
+        v["gnuplot"] = run(["gnuplot", "--version"]) if shutil.which("gnuplot") else "not found"
+        return v
