@@ -87,6 +87,7 @@ SCENARIOS: dict[str, dict] = {
                          "cached": True, "conns": 256, "what": f"GET /{C}/users, Redis, 256 conns"},
     "users-l1-c256": {"kind": "http", "sf": "redis-l1", "lua": "get.lua", "path": f"/{C}/users",
                       "cached": True, "conns": 256, "what": f"GET /{C}/users, Redis + L1, 256 conns"},
+    "second-call": {"kind": "client", "what": f"sequential keep-alive client, GET /{C}/users"},
     "user-by-name": {"kind": "http", "sf": "redis", "lua": "names.lua", "path": "/",
                      "what": f"GET /{C}/users/{{random name}} (indexed)"},
     "count": {"kind": "http", "sf": "redis", "lua": "get.lua", "path": f"/{C}/count",
@@ -105,15 +106,21 @@ SCENARIOS: dict[str, dict] = {
     "driver-count-c16": {"kind": "driver", "op": "count", "conns": 16, "sf": "redis",
                          "lua": "get.lua", "path": f"/{C}/count",
                          "what": "count: storefront vs direct libmongoc, 16 concurrent"},
-    "second-call": {"kind": "client", "what": f"sequential keep-alive client, GET /{C}/users"},
+    "gw-users-direct": {"kind": "http", "sf": "gw-a", "lua": "get.lua", "path": f"/{C}/users",
+                        "cached": True, "what": f"cached GET /{C}/users, 1 instance, no gateway"},
+    "gw-users-gw3": {"kind": "http", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "sf": "gw-a",
+                     "lua": "get.lua", "path": f"/{C}/users", "cached": True,
+                     "what": f"cached GET /{C}/users, HAProxy -> 3 instances"},
     "post": {"kind": "http", "sf": "redis", "lua": "post.lua", "path": f"/{C}/users",
              "writes": True, "what": f"POST /{C}/users, unique names (w: majority)"},
     "mixed-direct": {"kind": "http", "sf": "gw-a", "lua": "mixed.lua", "path": "/",
-                     "writes": True, "what": "mixed 90/10, 1 instance, no gateway"},
+                     "writes": True, "duration_factor": 2,
+                     "what": "mixed 90/10, 1 instance, no gateway"},
     "mixed-gw1": {"kind": "http", "gateway": ("gw1", ["gw-a"]), "sf": "gw-a", "lua": "mixed.lua",
-                  "path": "/", "writes": True, "what": "mixed 90/10, HAProxy -> 1 instance"},
+                  "path": "/", "writes": True, "duration_factor": 2,
+                  "what": "mixed 90/10, HAProxy -> 1 instance"},
     "mixed-gw3": {"kind": "http", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "sf": "gw-a",
-                  "lua": "mixed.lua", "path": "/", "writes": True,
+                  "lua": "mixed.lua", "path": "/", "writes": True, "duration_factor": 2,
                   "what": "mixed 90/10, HAProxy -> 3 instances"},
 }
 
@@ -200,6 +207,19 @@ def measured(groups: dict[str, list[int]], fn):
     return r
 
 
+def settle(pids: list[int], limit_s: float = 30.0) -> float:
+    """Waits until these processes are idle (< 5% of a core over 0.5 s): after
+    wrk stops, storefront still works off the requests it had queued, and that
+    must not spill into the next measurement. Returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s:
+        c0 = stk.tree_cpu_seconds(pids)
+        time.sleep(0.5)
+        if stk.tree_cpu_seconds(pids) - c0 < 0.025:
+            break
+    return time.monotonic() - t0
+
+
 def wait_quiet() -> float:
     """The other users' CPU (cores) over one idle second; waits while above the limit."""
     bg = stk.background_busy(1.0)
@@ -233,9 +253,11 @@ def run_http(name: str, sc: dict, st: stk.Stack) -> dict:
     if sc.get("writes"):
         cleanup()
     tag = f"{name}-{int(time.time())}"
+    busy = st.all_pids()
     # Warm-up: connections, pools, the cache entry (not measured).
     if SETTINGS["warmup"] > 0:
         wrk(port, sc["lua"], sc["path"], conns, SETTINGS["warmup"], tag + "-warm")
+        settle(busy)
         if sc.get("writes"):
             cleanup()
     x_cache = ""
@@ -243,7 +265,7 @@ def run_http(name: str, sc: dict, st: stk.Stack) -> dict:
         x_cache = stk.http_get(port, sc["path"])[1].get("x-cache", "-")
     bg = wait_quiet()
     rounds = max(1, SETTINGS["rounds"])
-    each = SETTINGS["duration"] / rounds
+    each = SETTINGS["duration"] * sc.get("duration_factor", 1) / rounds
     sf_runs, ng_runs = [], []
     for i in range(rounds):
         order = ("nginx", "sf") if i % 2 == 0 else ("sf", "nginx")
@@ -257,6 +279,7 @@ def run_http(name: str, sc: dict, st: stk.Stack) -> dict:
                     port, sc["lua"], sc["path"], conns, each, f"{tag}-sf{i}")))
                 if perf:
                     finish_perf(name, perf)
+                settle(busy)
     if sc.get("writes"):
         cleanup()
     res = merge_runs(sf_runs)
@@ -274,7 +297,7 @@ def start_perf(name: str, pids: list[int], seconds: float):
     if name not in os.environ.get("BENCH_PERF", "").split(",") or not pids:
         return None
     data = RUN_DIR / f"perf-{name}.data"
-    argv = ["perf", "record", "-F", "499", "-g", "-o", str(data), "-p", ",".join(map(str, pids)),
+    argv = ["perf", "record", "-F", "199", "--call-graph", "dwarf,32768", "-o", str(data), "-p", ",".join(map(str, pids)),
             "--", "sleep", str(max(1.0, seconds - 1))]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), data
 
@@ -316,8 +339,10 @@ def run_driver(name: str, sc: dict, st: stk.Stack) -> dict:
     sf = st.storefront(sc["sf"])
     db = st.ferretdb()
     dur = SETTINGS["duration"]
+    busy = st.all_pids()
     if SETTINGS["warmup"] > 0:
         wrk(sf.port, sc["lua"], sc["path"], conns, SETTINGS["warmup"], name + "-warm")
+        settle(busy)
     bg = wait_quiet()
     groups_d = {"db": st.db_pids()}
     groups_s = {"target": st.storefront_pids([sc["sf"]]), "db": st.db_pids()}
@@ -332,6 +357,7 @@ def run_driver(name: str, sc: dict, st: stk.Stack) -> dict:
             else:
                 s_runs.append(measured(groups_s, lambda: wrk(sf.port, sc["lua"], sc["path"], conns,
                                                              each, f"{name}-{i}")))
+                settle(busy)
     d = merge_direct(d_runs)
     s = merge_runs(s_runs)
     # Time per operation: at 1 connection the mean latency, with more the

@@ -86,7 +86,13 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str, str]]:
                      "yes" if ov < TARGET_GATEWAY else "**no**", "mixed-gw3"))
     if d and g1:
         ov = 1 - g1["result"]["rps"] / d["result"]["rps"]
-        rows.append(("(info) HAProxy -> 1 instance vs direct", f"{ov * 100:.1f}%", "-", "mixed-gw1"))
+        rows.append(("(info) mixed, HAProxy -> 1 instance vs direct", f"{ov * 100:.1f}%", "-", "mixed-gw1"))
+    cd, c3 = by.get("gw-users-direct"), by.get("gw-users-gw3")
+    if cd and c3:
+        ov = 1 - c3["result"]["rps"] / cd["result"]["rps"]
+        rows.append(("(info) cached GET /helloDoc/users, HAProxy -> 3 vs 1 direct",
+                     f"{ov * 100:.1f}% ({_f(c3['result']['rps'], 0)} vs {_f(cd['result']['rps'], 0)} req/s)",
+                     "-", "gw-users-gw3"))
     c = by.get("second-call")
     if c:
         p = c["second_call"]["p50_ms"]
@@ -235,21 +241,30 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
         L.append("")
 
     by = {r["name"]: r for r in results}
-    if "mixed-direct" in by and ("mixed-gw3" in by or "mixed-gw1" in by):
-        d = by["mixed-direct"]["result"]
+    pairs = [(base, [n for n in others if n in by]) for base, others in
+             (("mixed-direct", ("mixed-gw1", "mixed-gw3")), ("gw-users-direct", ("gw-users-gw3",)))
+             if base in by]
+    pairs = [(b, o) for b, o in pairs if o]
+    if pairs:
         L.append("## Gateway")
         L.append("")
         L.append("Mixed profile (`bench/lua/mixed.lua`: 50% GET by name, 30% GET list, 10% count, "
-                 "10% POST). All instances and HAProxy share the same cores, so more instances do "
-                 "not add capacity here; the comparison measures what the gateway costs.")
+                 "10% POST), and the cached list alone. All instances and HAProxy share the same "
+                 "cores, so more instances do not add capacity here; the comparison measures what "
+                 "the gateway costs.")
         L.append("")
-        L.append("| setup | req/s | p50 ms | p99 ms | vs 1 instance direct |")
-        L.append("|---|--:|--:|--:|--:|")
-        for n in ("mixed-direct", "mixed-gw1", "mixed-gw3"):
-            if n in by:
+        L.append("| setup | req/s | p50 ms | p99 ms | vs 1 instance direct | ratio to nginx | "
+                 "CPU µs/req storefront + HAProxy |")
+        L.append("|---|--:|--:|--:|--:|--:|--:|")
+        for base, others in pairs:
+            d = by[base]["result"]
+            for n in (base, *others):
                 x = by[n]["result"]
+                cpu = _cpu_us_per_req(x, "target")
+                if "haproxy" in x.get("cpu", {}):
+                    cpu += " + " + _cpu_us_per_req(x, "haproxy")
                 L.append(f"| `{n}` | {_f(x['rps'], 0)} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | "
-                         f"{(x['rps'] / d['rps'] - 1) * 100:+.1f}% |")
+                         f"{(x['rps'] / d['rps'] - 1) * 100:+.1f}% | {by[n]['ratio']:.2f} | {cpu} |")
         L.append("")
 
     cl = by.get("second-call")
@@ -275,6 +290,11 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
             L.append(f"| {label} | {st['n']} | {st['p50_ms']:.3f} | {st['p99_ms']:.3f} | "
                      f"{st['mean_ms']:.3f} | {xc or '-'} |")
         L.append("")
+        cyc = cl.get("second_call_cycles", [])
+        if cyc:
+            L.append("Second calls one by one (ms, X-Cache): " + ", ".join(
+                f"{c['second_ms']:.2f} {c['second']}" for c in cyc) + ".")
+            L.append("")
 
     mic = by.get("micro")
     if mic:

@@ -59,14 +59,17 @@ stack_pid() {
 
 stack_alive() { stack_pid "$1" >/dev/null; }
 
-# stack_spawn NAME LOGFILE CMD...: starts CMD detached (own session, stdin
-# closed, output appended to LOGFILE, no inherited lock fd) and records it.
+# stack_spawn NAME LOGFILE CMD...: starts CMD detached (own session, working
+# directory STACK_RUN_DIR, stdin closed, output appended to LOGFILE, no
+# inherited lock fd) and records it. The subshell execs setsid, which execs
+# CMD without forking (a background job is no process group leader), so $! is
+# CMD's pid.
 stack_spawn() {
   local name=$1 log=$2 pid start
   shift 2
   mkdir -p "$STACK_RUN_DIR/pids" "$(dirname "$log")"
   printf '\n==== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
-  setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
+  (cd "$STACK_RUN_DIR" && exec setsid "$@") </dev/null >>"$log" 2>&1 9>&- &
   pid=$!
   start="$(_proc_field "$pid" 22)" || start=""
   printf '%s %s\n' "$pid" "$start" >"$(stack_pidfile "$name")"

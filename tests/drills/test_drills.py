@@ -177,7 +177,8 @@ def test_drill_4_database_outage(stack, report):
     try:
         time.sleep(3)
         t_stop = time.monotonic()
-        stack.run("stop", "ferretdb")
+        stack.run("stop", "ferretdb")                  # returns once FerretDB exited
+        t_stopped = time.monotonic()
 
         def all_red():
             return all(requests.get(stack.instance_url(n) + "/health/ready", timeout=5).status_code == 503
@@ -221,14 +222,24 @@ def test_drill_4_database_outage(stack, report):
     _, resolved_s = wait_for(lambda: not any(a["state"] == "firing" for a in stack.prometheus_alerts(MONGO_ALERT)),
                              30, f"{MONGO_ALERT} resolved", interval=1)
 
-    outage = res.window(start=t_stop, end=t_recovered)
+    # Requests in flight while FerretDB shuts down: it cancels their queries and
+    # answers "context canceled" (code 1), which storefront maps to 500. MongoDB
+    # answers ShutdownInProgress/InterruptedAtShutdown there, which are 503.
+    in_flight = [r for r in res.window(end=t_stopped).failed if r.t + r.latency >= t_stop]
+    before = [r for r in res.window(end=t_stop).failed if r.t + r.latency < t_stop]
+    assert not before, res.describe_failures()
+    outage = res.window(start=t_stopped, end=t_recovered)
     after = res.window(start=t_recovered + 0.5)
     report(res.line("db-outage"))
     report(f"  readiness red after {red_s:.1f}s; 503+Retry-After in {direct_s * 1000:.0f} ms (instance), "
            f"{gw_s * 1000:.0f} ms (gateway); {MONGO_ALERT} firing after {fired_s:.0f}s, in Alertmanager "
            f"after {am_s:.0f}s; recovered {recovered_s:.1f}s after the DB restart, alert resolved "
            f"{resolved_s:.0f}s later; outage: {len(outage.records)} requests, max {outage.max_ms():.0f} ms; "
-           f"after recovery: {len(after.records)} requests, {len(after.failed)} failed")
+           f"after recovery: {len(after.records)} requests, {len(after.failed)} failed; "
+           f"in flight at the stop: {len(in_flight)} failed "
+           f"(statuses {sorted({r.status for r in in_flight}, key=str)})")
+    assert all(r.status in (500, 503) for r in in_flight), [(r.status, r.error[:100]) for r in in_flight]
+    assert len(in_flight) <= 10, f"{len(in_flight)} requests failed while the DB was shutting down"
     bad = [r for r in outage.failed if r.status != 503 or not r.retry_after]
     assert not bad, "during the outage every failure must be a 503 with Retry-After:\n" + \
         "\n".join(f"  {r.method} {r.kind} status={r.status} error={r.error[:120]}" for r in bad[:10])

@@ -31,12 +31,23 @@ def hello_doc(ferretdb):
     return "helloDoc"
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "runtime error:",
+                     "ERROR: LeakSanitizer")
+
+
+def assert_no_sanitizer_report(app):
+    log = app.log()
+    for marker in SANITIZER_MARKERS:
+        assert marker not in log, f"{app.log_path}: {marker}\n{log[log.index(marker) - 200:][:4000]}"
+
+
 @pytest.fixture(scope="session")
 def storefront(workdir, ferretdb):
     app = Storefront(workdir, {"MONGODB_URL": ferretdb.url})
     app.start(wait_ready=True)
     yield app
     code = app.stop()
+    assert_no_sanitizer_report(app)
     assert code == 0, f"storefront exited with {code}:\n{app.log()[-3000:]}"
 
 
@@ -78,3 +89,6 @@ def spawn(workdir):
             thing.close()
         else:
             thing.stop()
+    for thing in started:
+        if isinstance(thing, Storefront):
+            assert_no_sanitizer_report(thing)
