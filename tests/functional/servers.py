@@ -17,6 +17,16 @@ CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
 BUILD_DIR = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build"))
 
 
+def metric_sample(text: str, name: str, **labels) -> float:
+    """The value of one series in Prometheus text format (0 when absent)."""
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    prefix = f"{name}{{{want}}} " if labels else f"{name} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,16 +7,11 @@ import time
 import pytest
 import requests
 
-from servers import RedisCluster, RedisServer, run_fill
+from servers import RedisCluster, RedisServer, metric_sample, run_fill
 
 
 def metric(app, name, **labels):
-    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    prefix = f"{name}{{{want}}} " if labels else f"{name} "
-    for line in requests.get(app.url("/metrics")).text.splitlines():
-        if line.startswith(prefix):
-            return float(line.split()[-1])
-    return 0.0
+    return metric_sample(requests.get(app.url("/metrics")).text, name, **labels)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from servers import REPO, Process, free_port, wait_port
+from servers import REPO, Process, free_port, metric_sample as sample, wait_port
 
 sys.path.insert(0, str(REPO / "tests" / "deploy"))
 import promql_exprs  # noqa: E402
@@ -24,13 +24,6 @@ def scrape(app) -> str:
     return r.text
 
 
-def sample(text: str, name: str, **labels) -> float:
-    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    prefix = f"{name}{{{want}}} " if labels else f"{name} "
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            return float(line.split()[-1])
-    return 0.0
 
 
 def test_metrics_pass_promtool_lint(storefront):

@@ -2,22 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "bson_doc.hpp"
+
 namespace storefront::store {
 namespace {
 
-// Builds a bson_t from canonical extended JSON for the test.
-class Doc {
- public:
-  explicit Doc(const char* json) {
-    bson_error_t error;
-    EXPECT_TRUE(bson_init_from_json(&doc_, json, -1, &error)) << error.message;
-  }
-  ~Doc() { bson_destroy(&doc_); }
-  const bson_t* get() const { return &doc_; }
-
- private:
-  bson_t doc_;
-};
+using testing::Doc;
 
 std::string user(const char* json) {
   Doc d(json);
