@@ -1,7 +1,6 @@
 #pragma once
 
 #include <bson/bson.h>
-
 #include <gtest/gtest.h>
 
 namespace storefront::testing {
