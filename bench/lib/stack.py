@@ -72,13 +72,16 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(v) - idle) / CLK_TCK, sum(v) / CLK_TCK
 
 
-def background_busy(seconds: float = 1.0) -> float:
-    """Cores busy over `seconds` while our servers idle: the other users' load."""
+def background_busy(seconds: float = 1.0, ours: list[int] | None = None) -> float:
+    """Cores busy over `seconds` with the CPU of our own processes (`ours`)
+    taken out: the other users' load."""
+    o0 = tree_cpu_seconds(ours or [])
     b0, t0 = machine_cpu()
     time.sleep(seconds)
     b1, t1 = machine_cpu()
+    o1 = tree_cpu_seconds(ours or [])
     cores = os.cpu_count() or 1
-    return (b1 - b0) / max(t1 - t0, 1e-9) * cores
+    return max(0.0, (b1 - b0) - (o1 - o0)) / max(t1 - t0, 1e-9) * cores
 
 
 # ----------------------------------------------------------------- HTTP helper

@@ -14,6 +14,23 @@ namespace {
 
 constexpr std::size_t kMaxCollectionNameBytes = 120;
 
+// JSON has no Infinity: a number literal too large for a double (1e999) is
+// echoed back as null, so the 422 body is always valid JSON.
+json::value finite_input(const json::value& v) {
+  if (v.is_double() && !std::isfinite(v.get_double())) return nullptr;
+  if (v.is_array()) {
+    json::array out;
+    for (const auto& item : v.get_array()) out.push_back(finite_input(item));
+    return out;
+  }
+  if (v.is_object()) {
+    json::object out;
+    for (const auto& [key, item] : v.get_object()) out[key] = finite_input(item);
+    return out;
+  }
+  return v;
+}
+
 class ErrorList {
  public:
   void add(std::string_view type, std::initializer_list<json::value> loc, std::string_view msg,
@@ -22,7 +39,7 @@ class ErrorList {
     e["type"] = type;
     e["loc"] = json::array(loc.begin(), loc.end());
     e["msg"] = msg;
-    e["input"] = input;
+    e["input"] = finite_input(input);
     errors_.push_back(std::move(e));
   }
   bool empty() const { return errors_.empty(); }

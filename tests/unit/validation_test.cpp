@@ -69,6 +69,11 @@ TEST(NewUser, TypeErrorsFollowPydantic) {
   // Found by fuzz_new_user: an integer literal too large for uint64 parses as a double.
   EXPECT_EQ(errors(R"({"age":333321233333333333333333333})")[0].at("type"), "int_parsing_size");
   EXPECT_EQ(errors(R"({"age": -1e300, "name": "a"})")[0].at("type"), "int_parsing_size");
+  // Found by fuzz_new_user: 1e999 is infinity, which JSON cannot carry back.
+  auto inf = errors(R"({"age": 1e999, "other": [1e999]})");
+  EXPECT_EQ(inf[0].at("type"), "int_parsing_size");
+  EXPECT_EQ(inf[0].at("input"), nullptr);
+  EXPECT_EQ(inf[1].at("input"), json::parse(R"({"age": null, "other": [null]})"));
   EXPECT_EQ(errors(R"({"age": 1, "name": 1})")[0].at("type"), "string_type");
   EXPECT_EQ(errors(R"({"age": 1, "name": null})")[0].at("input"), nullptr);
   EXPECT_EQ(errors(R"({"age": null, "name": null})").size(), 2u);
