@@ -185,7 +185,9 @@ int main(int argc, char** argv) {
       bool found = false;
       if (o.op == "find") find_one(coll, "ly0", o.max_time_ms, &found, &e);
       else count(coll, o.max_time_ms, &e);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      while (!go.load(std::memory_order_acquire)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       std::string name;
       for (;;) {
         const auto started = Clock::now();

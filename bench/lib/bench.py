@@ -106,20 +106,24 @@ SCENARIOS: dict[str, dict] = {
     "driver-count-c16": {"kind": "driver", "op": "count", "conns": 16, "sf": "redis",
                          "lua": "get.lua", "path": f"/{C}/count",
                          "what": "count: storefront vs direct libmongoc, 16 concurrent"},
-    "gw-users-direct": {"kind": "http", "sf": "gw-a", "lua": "get.lua", "path": f"/{C}/users",
-                        "cached": True, "what": f"cached GET /{C}/users, 1 instance, no gateway"},
-    "gw-users-gw3": {"kind": "http", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "sf": "gw-a",
-                     "lua": "get.lua", "path": f"/{C}/users", "cached": True,
+    "gw-users-direct": {"kind": "http", "group": "gateway-users", "sf": "gw-a", "lua": "get.lua",
+                        "path": f"/{C}/users", "cached": True,
+                        "what": f"cached GET /{C}/users, 1 instance, no gateway"},
+    "gw-users-gw3": {"kind": "http", "group": "gateway-users", "sf": "gw-a",
+                     "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "lua": "get.lua",
+                     "path": f"/{C}/users", "cached": True,
                      "what": f"cached GET /{C}/users, HAProxy -> 3 instances"},
     "post": {"kind": "http", "sf": "redis", "lua": "post.lua", "path": f"/{C}/users",
              "writes": True, "what": f"POST /{C}/users, unique names (w: majority)"},
-    "mixed-direct": {"kind": "http", "sf": "gw-a", "lua": "mixed.lua", "path": "/",
-                     "writes": True, "duration_factor": 2,
+    "mixed-direct": {"kind": "http", "group": "gateway-mixed", "sf": "gw-a", "lua": "mixed.lua",
+                     "path": "/", "writes": True, "duration_factor": 2,
                      "what": "mixed 90/10, 1 instance, no gateway"},
-    "mixed-gw1": {"kind": "http", "gateway": ("gw1", ["gw-a"]), "sf": "gw-a", "lua": "mixed.lua",
+    "mixed-gw1": {"kind": "http", "group": "gateway-mixed", "sf": "gw-a",
+                  "gateway": ("gw1", ["gw-a"]), "lua": "mixed.lua",
                   "path": "/", "writes": True, "duration_factor": 2,
                   "what": "mixed 90/10, HAProxy -> 1 instance"},
-    "mixed-gw3": {"kind": "http", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "sf": "gw-a",
+    "mixed-gw3": {"kind": "http", "group": "gateway-mixed", "sf": "gw-a",
+                  "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]),
                   "lua": "mixed.lua", "path": "/", "writes": True, "duration_factor": 2,
                   "what": "mixed 90/10, HAProxy -> 3 instances"},
 }
@@ -235,8 +239,8 @@ def wait_quiet() -> float:
 
 
 # ----------------------------------------------------------------- scenarios
-def run_http(name: str, sc: dict, st: stk.Stack) -> dict:
-    conns = sc.get("conns", SETTINGS["connections"])
+def prepare_target(name: str, sc: dict, st: stk.Stack) -> dict:
+    """Starts what one HTTP scenario needs; its port and CPU accounting groups."""
     sf = st.storefront(sc["sf"])
     if "gateway" in sc:
         gname, backends = sc["gateway"]
@@ -249,48 +253,73 @@ def run_http(name: str, sc: dict, st: stk.Stack) -> dict:
         groups = {"target": st.storefront_pids([sc["sf"]])}
     groups["db"] = st.db_pids()
     groups["redis"] = st.redis_pids()
+    return {"name": name, "sc": sc, "port": port, "groups": groups,
+            "conns": sc.get("conns", SETTINGS["connections"])}
+
+
+def run_http(name: str, sc: dict, st: stk.Stack) -> list[dict]:
+    return run_group([name], st)
+
+
+def run_group(names: list[str], st: stk.Stack) -> list[dict]:
+    """Measures one or more HTTP scenarios side by side with the nginx ceiling.
+
+    Runs alternate in rounds (nginx, A, B, ... then ..., B, A, nginx), so a
+    change in the other users' load hits every member alike. A group of
+    several scenarios (the gateway comparisons) gets at least 4 rounds."""
+    targets = [prepare_target(n, SCENARIOS[n], st) for n in names]
+    first = targets[0]["sc"]
+    lua, path, conns = first["lua"], first["path"], targets[0]["conns"]
+    writes = any(t["sc"].get("writes") for t in targets)
     nginx_port = st.nginx()
     nginx_groups = {"target": st.nginx_pids(), "db": st.db_pids(), "redis": st.redis_pids()}
-    if sc.get("writes"):
-        cleanup()
-    tag = f"{name}-{int(time.time())}"
     busy = st.all_pids()
-    # Warm-up: connections, pools, the cache entry (not measured).
-    if SETTINGS["warmup"] > 0:
-        wrk(port, sc["lua"], sc["path"], conns, SETTINGS["warmup"], tag + "-warm")
-        settle(busy)
-        if sc.get("writes"):
-            cleanup()
-    x_cache = ""
-    if sc.get("cached"):
-        x_cache = stk.http_get(port, sc["path"])[1].get("x-cache", "-")
-    bg = wait_quiet()
-    rounds = max(1, SETTINGS["rounds"])
-    each = SETTINGS["duration"] * sc.get("duration_factor", 1) / rounds
-    sf_runs, ng_runs = [], []
-    for i in range(rounds):
-        order = ("nginx", "sf") if i % 2 == 0 else ("sf", "nginx")
-        for who in order:
-            if who == "nginx":
-                ng_runs.append(measured(nginx_groups, lambda: wrk(
-                    nginx_port, sc["lua"], sc["path"], conns, each, f"{tag}-ng{i}")))
-            else:
-                perf = start_perf(name, groups["target"], each) if i == 0 else None
-                sf_runs.append(measured(groups, lambda: wrk(
-                    port, sc["lua"], sc["path"], conns, each, f"{tag}-sf{i}")))
-                if perf:
-                    finish_perf(name, perf)
-                settle(busy)
-    if sc.get("writes"):
+    tag = f"{names[0]}-{int(time.time())}"
+    if writes:
         cleanup()
-    res = merge_runs(sf_runs)
-    ceiling = merge_runs(ng_runs)
+    # Warm-up: connections, pools, the cache entry (not measured).
+    for t in targets:
+        if SETTINGS["warmup"] > 0:
+            wrk(t["port"], lua, path, t["conns"], SETTINGS["warmup"], f"{tag}-warm")
+            settle(busy)
+            if writes:
+                cleanup()
+        t["x_cache"] = ""
+        if t["sc"].get("cached"):
+            t["x_cache"] = stk.http_get(t["port"], path)[1].get("x-cache", "-")
+    bg = wait_quiet()
+    rounds = max(1, SETTINGS["rounds"]) if len(targets) == 1 else max(4, SETTINGS["rounds"])
+    each = SETTINGS["duration"] * first.get("duration_factor", 1) / rounds
+    runs: dict[str, list[dict]] = {t["name"]: [] for t in targets}
+    ng_runs: list[dict] = []
+    seq = [None] + targets  # None: nginx
+    for i in range(rounds):
+        for t in (seq if i % 2 == 0 else list(reversed(seq))):
+            if t is None:
+                ng_runs.append(measured(nginx_groups, lambda: wrk(
+                    nginx_port, lua, path, conns, each, f"{tag}-ng{i}")))
+                continue
+            perf = start_perf(t["name"], t["groups"]["target"], each) if i == 0 else None
+            runs[t["name"]].append(measured(t["groups"], lambda: wrk(
+                t["port"], lua, path, t["conns"], each, f"{tag}-{t['name']}-{i}")))
+            if perf:
+                finish_perf(t["name"], perf)
+            settle(busy)
+            if writes:
+                cleanup()
     dead = st.check_alive()
     if dead:
-        raise RuntimeError(f"processes died during {name}: {dead}")
-    return {"name": name, "kind": "http", "what": sc["what"], "conns": conns, "result": res,
-            "ceiling": ceiling, "ratio": res["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
-            "x_cache": x_cache, "background_cores": bg}
+        raise RuntimeError(f"processes died during {names}: {dead}")
+    ceiling = merge_runs(ng_runs)
+    out = []
+    for t in targets:
+        res = merge_runs(runs[t["name"]])
+        out.append({"name": t["name"], "kind": "http", "what": t["sc"]["what"], "conns": t["conns"],
+                    "result": res, "ceiling": ceiling,
+                    "ratio": res["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
+                    "x_cache": t["x_cache"], "background_cores": bg, "rounds": rounds,
+                    "group": names if len(names) > 1 else None})
+    return out
 
 
 def start_perf(name: str, pids: list[int], seconds: float):
@@ -298,8 +327,8 @@ def start_perf(name: str, pids: list[int], seconds: float):
     if name not in os.environ.get("BENCH_PERF", "").split(",") or not pids:
         return None
     data = RUN_DIR / f"perf-{name}.data"
-    argv = ["perf", "record", "-F", "199", "--call-graph", "dwarf,32768", "-o", str(data), "-p", ",".join(map(str, pids)),
-            "--", "sleep", str(max(1.0, seconds - 1))]
+    argv = ["perf", "record", "-F", "199", "--call-graph", "dwarf,32768", "-o", str(data),
+            "-p", ",".join(map(str, pids)), "--", "sleep", str(max(1.0, seconds - 1))]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), data
 
 
@@ -347,7 +376,7 @@ def run_driver(name: str, sc: dict, st: stk.Stack) -> dict:
     bg = wait_quiet()
     groups_d = {"db": st.db_pids()}
     groups_s = {"target": st.storefront_pids([sc["sf"]]), "db": st.db_pids()}
-    rounds = max(1, SETTINGS["rounds"])
+    rounds = max(4, SETTINGS["rounds"])
     each = dur / rounds
     d_runs, s_runs = [], []
     for i in range(rounds):
@@ -534,17 +563,30 @@ def main(argv: list[str]) -> int:
     try:
         log("starting FerretDB and filling 1000 users")
         STACK.ferretdb()
+        done_groups: set[str] = set()
         for n in names:
             sc = SCENARIOS[n]
-            log(f"{n}: {sc['what']}")
-            try:
-                r = RUNNERS[sc["kind"]](n, sc, STACK)
-            except Exception as e:  # one broken scenario does not lose the others
-                log(f"{n} FAILED: {e}")
-                failures.append(f"{n}: {e}")
+            group = sc.get("group")
+            if group in done_groups:
                 continue
-            results.append(r)
-            print(report.console_row(r), flush=True)
+            members = [m for m in names if group and SCENARIOS[m].get("group") == group] or [n]
+            if group:
+                done_groups.add(group)
+            for m in members:
+                log(f"{m}: {SCENARIOS[m]['what']}" + (f" (interleaved with {len(members) - 1} more)"
+                                                      if len(members) > 1 else ""))
+            try:
+                if len(members) > 1:
+                    rs = run_group(members, STACK)
+                else:
+                    rs = RUNNERS[sc["kind"]](n, sc, STACK)
+            except Exception as e:  # one broken scenario does not lose the others
+                log(f"{'/'.join(members)} FAILED: {e}")
+                failures.append(f"{'/'.join(members)}: {e}")
+                continue
+            for r in (rs if isinstance(rs, list) else [rs]):
+                results.append(r)
+                print(report.console_row(r), flush=True)
         versions = STACK.versions(BUILD)
     finally:
         log("stopping servers")

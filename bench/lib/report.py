@@ -41,7 +41,8 @@ def console_row(r: dict) -> str:
         d, s = r["direct"], r["result"]
         return (f"  {r['name']:18} direct {d['ops_per_s']:>9,.0f} ops/s mean {d['mean_us'] / 1000:6.2f} ms"
                 f" | storefront {s['rps']:>9,.0f} req/s mean {s['mean_ms']:6.2f} ms"
-                f" | added {r['added'] * 100:+.1f}% (p50 {r.get('added_p50', 0) * 100:+.1f}%)  errors {s['errors'] + d['errors']}")
+                f" | added {r['added'] * 100:+.1f}% (p50 {r.get('added_p50', 0) * 100:+.1f}%)"
+                f"  errors {s['errors'] + d['errors']}")
     if k == "client":
         sc = r["second_call"]
         st = r["steady_http_client"]
@@ -49,8 +50,10 @@ def console_row(r: dict) -> str:
                 f" steady p50 {st['p50_ms']:.3f} ms p99 {st['p99_ms']:.3f} ms;"
                 f" nginx p50 {r['nginx_http_client']['p50_ms']:.3f} ms")
     if k == "micro":
-        return "\n".join(f"  {row['name']:34} {row['cpu_ns']:>12,.1f} ns/op"
-                         + (f"  {row['bytes_per_second'] / 1e6:,.1f} MB/s" if row.get("bytes_per_second") else "")
+        def mbs(row: dict) -> str:
+            b = row.get("bytes_per_second")
+            return f"  {b / 1e6:,.1f} MB/s" if b else ""
+        return "\n".join(f"  {row['name']:34} {row['cpu_ns']:>12,.1f} ns/op{mbs(row)}"
                          for row in r["rows"])
     return f"  {r['name']}"
 
@@ -74,8 +77,9 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str, str]]:
         r = by.get(name)
         if not r:
             continue
-        rows.append((f"{'/users/{name}' if r['op'] == 'find' else '/count'} adds < "
-                     f"{TARGET_DRIVER_ADDED:.0%} over the driver ({r['conns']} conn{'s' if r['conns'] > 1 else ''})",
+        what = "/users/{name}" if r["op"] == "find" else "/count"
+        plural = "s" if r["conns"] > 1 else ""
+        rows.append((f"{what} adds < {TARGET_DRIVER_ADDED:.0%} over the driver ({r['conns']} conn{plural})",
                      f"{r['added'] * 100:+.1f}% (p50: {r.get('added_p50', 0) * 100:+.1f}%)",
                      "yes" if r["added"] < TARGET_DRIVER_ADDED else "**no**", name))
     d, g3, g1 = by.get("mixed-direct"), by.get("mixed-gw3"), by.get("mixed-gw1")
@@ -175,8 +179,10 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
     L.append("")
     L.append("Settings: "
              f"wrk `-t{s['wrk_threads']}` `--timeout 5s`, {s['duration']:g} s per measured run "
-             f"({s['rounds']} round(s), nginx and storefront alternating), {s['warmup']:g} s warm-up; "
-             f"storefront Release build, `STOREFRONT_ACCESS_LOG={s['access_log']}` (except `users-redis-log`), "
+             f"split in {s['rounds']} rounds alternating nginx and storefront (4 rounds for the "
+             f"driver comparisons and the interleaved gateway groups), {s['warmup']:g} s warm-up; "
+             f"storefront Release build, `STOREFRONT_ACCESS_LOG={s['access_log']}` "
+             f"(except `users-redis-log`), "
              f"`LOG_LEVEL=warn`, `STOREFRONT_IO_THREADS={s['io_threads'] or 'default (one per core)'}`, "
              f"`STOREFRONT_WORKER_THREADS={s['worker_threads'] or 'default (16)'}`, "
              f"L1 scenarios `CACHE_L1_SIZE={s['l1_size']}` `CACHE_L1_TTL_MS={s['l1_ttl_ms']}`; "
@@ -227,14 +233,15 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
                  "at 16 the machine is saturated and it is the driver's ops/s / storefront's req/s - 1.")
         L.append("")
         L.append("| scenario | conns | driver ops/s | driver mean ms | driver p99 ms | storefront req/s | "
-                 "storefront mean ms | storefront p99 ms | added time | added to p50 | errors | FerretDB CPU µs/op "
-                 "(driver / storefront) | storefront CPU µs/req | other cores |")
+                 "storefront mean ms | storefront p99 ms | added time | added to p50 | errors | "
+                 "FerretDB CPU µs/op (driver / storefront) | storefront CPU µs/req | other cores |")
         L.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for r in drv:
             d, x = r["direct"], r["result"]
             dcpu = d.get("cpu", {}).get("db", 0) / max(d["ops"], 1) * 1e6
-            L.append(f"| `{r['name']}` | {r['conns']} | {_f(d['ops_per_s'], 0)} | {d['mean_us'] / 1000:.3f} | "
-                     f"{d['p99_us'] / 1000:.3f} | {_f(x['rps'], 0)} | {x['mean_ms']:.3f} | {x['p99_ms']:.3f} | "
+            L.append(f"| `{r['name']}` | {r['conns']} | {_f(d['ops_per_s'], 0)} | "
+                     f"{d['mean_us'] / 1000:.3f} | {d['p99_us'] / 1000:.3f} | {_f(x['rps'], 0)} | "
+                     f"{x['mean_ms']:.3f} | {x['p99_ms']:.3f} | "
                      f"{r['added'] * 100:+.1f}% | {r.get('added_p50', 0) * 100:+.1f}% | "
                      f"{d['errors'] + x['errors']} | {dcpu:.0f} / "
                      f"{_cpu_us_per_req(x, 'db')} | {_cpu_us_per_req(x, 'target')} | {_other_cores(x):.2f} |")

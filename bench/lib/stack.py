@@ -9,6 +9,7 @@ tests/functional/servers.py; CPU accounting reads /proc.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -364,16 +365,31 @@ backend storefront
         def run(argv: list[str]) -> str:
             try:
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=20)
-                return (out.stdout + out.stderr).strip().splitlines()[0] if (out.stdout + out.stderr).strip() else "?"
+                text = (out.stdout + out.stderr).strip()
+                return text.splitlines()[0] if text else "?"
             except (OSError, subprocess.TimeoutExpired):
                 return "not found"
+        sf_version = "?"
+        for sf in self._sf.values():
+            try:
+                status, _, body = http_get(sf.port, "/", timeout=10)
+                if status == 200:
+                    sf_version = json.loads(body).get("version", "?")
+                    break
+            except (OSError, ValueError):
+                pass
+        ferret = "?"
+        gomod = servers.REPO / "tools" / "ferretdb" / "go.mod"
+        if gomod.exists():
+            ferret = next((ln.split()[-1] for ln in gomod.read_text().splitlines()
+                           if "github.com/FerretDB/FerretDB " in ln), "?")
         v = {
-            "storefront": run([str(build / "storefront"), "--version"]),
+            "storefront": f"{sf_version} (Release, {build})",
             "wrk": run(["wrk", "-v"]),
             "nginx": run(["nginx", "-v"]),
             "haproxy": run(["haproxy", "-v"]),
             "redis-server": run(["redis-server", "--version"]),
-            "ferretdb": run([str(servers.CACHE / "bin" / "ferretdb"), "--version"]),
+            "ferretdb": f"FerretDB {ferret} (SQLite backend, tools/ferretdb)",
             "libmongoc": run(["pkg-config", "--modversion", "libmongoc-1.0"]),
             "hiredis": run(["pkg-config", "--modversion", "hiredis"]),
             "compiler": run(["c++", "--version"]),

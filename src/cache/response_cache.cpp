@@ -156,14 +156,17 @@ void ResponseCache::count(const Result<CachedResponse>& result) {
   }
 }
 
+std::optional<CachedResponse> ResponseCache::lookup_l1(const CacheKey& key) {
+  if (!l1_) return std::nullopt;
+  auto body = l1_->get(key.key, generation(key.scope));
+  if (!body) return std::nullopt;
+  hits_.inc();
+  return CachedResponse{std::move(body), CacheOutcome::kHit, true};
+}
+
 Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chrono::seconds ttl,
                                                   Deadline deadline, Loader loader) {
-  if (l1_) {
-    if (auto body = l1_->get(key.key, generation(key.scope))) {
-      hits_.inc();
-      return CachedResponse{std::move(body), CacheOutcome::kHit, true};
-    }
-  }
+  if (auto hit = lookup_l1(key)) return std::move(*hit);
   while (true) {
     std::shared_ptr<Flight> flight;
     bool leader = false;

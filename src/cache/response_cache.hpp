@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -94,6 +95,11 @@ class ResponseCache {
   Result<CachedResponse> get_or_load(const CacheKey& key, Deadline deadline, Loader loader) {
     return get_or_load(key, settings_.ttl, deadline, loader);
   }
+
+  // The in-process L1 entry for `key`, if L1 is on and holds a current one.
+  // Never blocks on I/O (one mutex), so callers may use it on an I/O thread
+  // and skip the hop to a worker.
+  std::optional<CachedResponse> lookup_l1(const CacheKey& key);
 
   // Call after a successful write to the collection. Tried even when the
   // breaker is open (a write is rarer than a read and the entry must go), with

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/response_body.hpp"
 #include "obs/http_metrics.hpp"
 
 // Transport only: accepts connections, reads HTTP/1.1 requests with limits
@@ -22,7 +23,7 @@
 namespace storefront::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<ResponseBody>;
 
 // Completes one request; may be called from any thread, exactly once.
 using Reply = std::function<void(Response&&)>;

@@ -190,3 +190,16 @@ def test_cluster_spreads_keys_and_survives_a_master_kill(spawn, ferretdb, cluste
             break
         assert time.monotonic() < deadline, f"no HITs after failover: {outcomes}"
         time.sleep(0.3)
+
+
+def test_l1_hits_are_invalidated_by_a_local_write(spawn, ferretdb, redis, collection):
+    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "CACHE_L1_SIZE": "16",
+                            "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
+    get_users(app, collection)
+    until_hit(app, collection)
+    redis.cli("flushall")  # from here on only L1 can answer HIT
+    assert get_users(app, collection).headers["X-Cache"] == "HIT"
+    requests.post(app.url(f"/{collection}/users"), json={"age": 1, "name": "l1"})
+    r = get_users(app, collection)
+    assert r.headers["X-Cache"] == "MISS"
+    assert [u["name"] for u in r.json()["users"]] == ["l1"]
