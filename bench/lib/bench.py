@@ -598,7 +598,9 @@ def main(argv: list[str]) -> int:
     results_dir.mkdir(parents=True, exist_ok=True)
     cmdline = " ".join(
         [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_")
-         and k not in ("BENCH_LUA_DIR",)] + ["bench/run"] + argv)
+         and k not in ("BENCH_LUA_DIR", "BENCH_DIRECT_BIN")  # set by bench/run itself
+         and not (k == "BENCH_BUILD_DIR" and Path(v) == REPO / "build-bench")]
+        + ["bench/run"] + argv)
     meta = {"started": started.isoformat(timespec="seconds"),
             "finished": finished.isoformat(timespec="seconds"), "host": host,
             "command": cmdline, "settings": SETTINGS, "versions": versions,

@@ -383,8 +383,15 @@ backend storefront
         if gomod.exists():
             ferret = next((ln.split()[-1] for ln in gomod.read_text().splitlines()
                            if "github.com/FerretDB/FerretDB " in ln), "?")
+        commit = run(["git", "-C", str(servers.REPO), "rev-parse", "--short", "HEAD"])
+        dirty = run(["git", "-C", str(servers.REPO), "status", "--porcelain", "--", "src"])
+        binary = build / "storefront"
+        built = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(binary.stat().st_mtime))
+                 if binary.exists() else "?")
         v = {
-            "storefront": f"{sf_version} (Release, {build})",
+            "storefront": f"{sf_version}, repo HEAD {commit} at report time"
+                          f"{' + uncommitted changes in src/' if dirty not in ('?', '') else ''},"
+                          f" Release binary built {built} ({binary})",
             "wrk": run(["wrk", "-v"]),
             "nginx": run(["nginx", "-v"]),
             "haproxy": run(["haproxy", "-v"]),

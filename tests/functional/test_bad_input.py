@@ -135,10 +135,12 @@ def test_slow_client_is_cut_by_read_timeout(spawn, ferretdb):
 
 def test_connection_cap_refuses_with_503(spawn, ferretdb):
     app = spawn.storefront({"MONGODB_URL": ferretdb.url, "STOREFRONT_MAX_CONNECTIONS": "2"})
-    held = [socket.create_connection(("127.0.0.1", app.port)) for _ in range(2)]
+    held = [socket.create_connection(("127.0.0.1", app.port), timeout=10) for _ in range(2)]
     try:
-        import time
-        time.sleep(0.2)
+        # A full keep-alive exchange on each proves the server counts them.
+        for s in held:
+            s.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
         data, _ = raw_exchange(app.port, b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
         assert data.startswith(b"HTTP/1.1 503")
         assert b"Retry-After" in data
