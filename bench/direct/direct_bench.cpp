@@ -65,14 +65,22 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(("missing value for " + a).c_str());
       return argv[++i];
     };
-    if (a == "--uri") o.uri = value();
-    else if (a == "--db") o.db = value();
-    else if (a == "--coll") o.coll = value();
-    else if (a == "--op") o.op = value();
-    else if (a == "--threads") o.threads = std::atoi(value().c_str());
-    else if (a == "--duration") o.duration_s = std::atof(value().c_str());
-    else if (a == "--names") o.names = std::atoi(value().c_str());
-    else usage(("unknown argument " + a).c_str());
+    if (a == "--uri")
+      o.uri = value();
+    else if (a == "--db")
+      o.db = value();
+    else if (a == "--coll")
+      o.coll = value();
+    else if (a == "--op")
+      o.op = value();
+    else if (a == "--threads")
+      o.threads = std::atoi(value().c_str());
+    else if (a == "--duration")
+      o.duration_s = std::atof(value().c_str());
+    else if (a == "--names")
+      o.names = std::atoi(value().c_str());
+    else
+      usage(("unknown argument " + a).c_str());
   }
   if (o.op != "find" && o.op != "count" && o.op != "cleanup") usage("bad --op");
   if (o.threads < 1 || o.threads > 1024) usage("bad --threads");
@@ -104,7 +112,8 @@ bool count(mongoc_collection_t* coll, std::int64_t max_time_ms, bson_error_t* er
   bson_t filter = BSON_INITIALIZER;
   bson_t* opts = BCON_NEW("maxTimeMS", BCON_INT64(max_time_ms));
   bson_t reply;
-  const std::int64_t n = mongoc_collection_count_documents(coll, &filter, opts, nullptr, &reply, error);
+  const std::int64_t n =
+      mongoc_collection_count_documents(coll, &filter, opts, nullptr, &reply, error);
   bson_destroy(&reply);
   bson_destroy(opts);
   return n >= 0;
@@ -183,8 +192,10 @@ int main(int argc, char** argv) {
       // One untimed call: connection handshake and server selection.
       bson_error_t e;
       bool found = false;
-      if (o.op == "find") find_one(coll, "ly0", o.max_time_ms, &found, &e);
-      else count(coll, o.max_time_ms, &e);
+      if (o.op == "find")
+        find_one(coll, "ly0", o.max_time_ms, &found, &e);
+      else
+        count(coll, o.max_time_ms, &e);
       while (!go.load(std::memory_order_acquire)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
@@ -200,7 +211,8 @@ int main(int argc, char** argv) {
         } else {
           ok = count(coll, o.max_time_ms, &e);
         }
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+        const auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
         if (!ok) {
           ++r.errors;
           r.last_error = e.message;
@@ -215,7 +227,8 @@ int main(int argc, char** argv) {
   // Give every thread time to connect before the clock starts.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto started = Clock::now();
-  end = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
+  end = started +
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
   go.store(true, std::memory_order_release);
   for (auto& th : threads) th.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
@@ -241,7 +254,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(not_found), elapsed,
       static_cast<double>(all.size()) / elapsed, mean, percentile(all, 50), percentile(all, 90),
       percentile(all, 99), all.empty() ? 0u : all.back());
-  if (!last_error.empty()) std::fprintf(stderr, "direct_bench: last error: %s\n", last_error.c_str());
+  if (!last_error.empty())
+    std::fprintf(stderr, "direct_bench: last error: %s\n", last_error.c_str());
   mongoc_client_pool_destroy(pool);
   mongoc_cleanup();
   return errors ? 1 : 0;

@@ -7,13 +7,14 @@ nginx serving the same bytes as the ceiling in the same run. See docs/benchmarks
 
 Environment: BENCH_DURATION (s per measured run, 10), BENCH_WARMUP (s, 2),
 BENCH_ROUNDS (2: nginx/storefront/storefront/nginx, each DURATION/ROUNDS, so slow
-drift of the other users' load hits both sides alike; same for driver/storefront),
+drift of the other users' load hits both sides alike; the driver comparisons and the
+interleaved gateway groups use at least 4), BENCH_SKIP_BUILD (use build-bench as is),
 BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (1), BENCH_IO_THREADS /
 BENCH_WORKER_THREADS (storefront's, default: its own), BENCH_ACCESS_LOG (false),
 BENCH_L1_SIZE (64), BENCH_L1_TTL_MS (2000), BENCH_NGINX_WORKERS (cores),
-BENCH_HAPROXY_THREADS (cores), BENCH_PERF (scenarios to profile storefront in
-with perf record, e.g. users-redis,users-l1), BENCH_MAX_BACKGROUND (cores busy by others above
-which a run waits, up to BENCH_MAX_WAIT s; off by default), BENCH_BUILD_DIR
+BENCH_HAPROXY_THREADS (cores), BENCH_PERF (scenarios to profile storefront in with
+perf record, e.g. users-redis,users-l1), BENCH_MAX_BACKGROUND (cores busy by others
+above which a run waits, up to BENCH_MAX_WAIT s; off by default), BENCH_BUILD_DIR
 (build-bench), BENCH_RESULTS (bench/results), BENCH_TAG (suffix of the report name).
 """
 from __future__ import annotations

@@ -55,9 +55,12 @@ struct Reply {
 };
 
 BsonPtr user_projection_opts(std::int64_t limit, Deadline deadline) {
-  return BsonPtr(BCON_NEW("limit", BCON_INT64(limit), "batchSize", BCON_INT64(limit), "maxTimeMS",
-                          BCON_INT64(deadline.remaining_ms()), "projection", "{", "_id",
-                          BCON_INT32(1), "age", BCON_INT32(1), "name", BCON_INT32(1), "}"));
+  // singleBatch: all we want comes in the first reply, so the cursor is closed
+  // by the server and the driver sends no killCursors round trip.
+  return BsonPtr(BCON_NEW("limit", BCON_INT64(limit), "batchSize", BCON_INT64(limit), "singleBatch",
+                          BCON_BOOL(true), "maxTimeMS", BCON_INT64(deadline.remaining_ms()),
+                          "projection", "{", "_id", BCON_INT32(1), "age", BCON_INT32(1), "name",
+                          BCON_INT32(1), "}"));
 }
 
 BsonPtr max_time_opts(Deadline deadline) {

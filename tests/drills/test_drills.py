@@ -239,7 +239,10 @@ def test_drill_4_database_outage(stack, report):
            f"in flight at the stop: {len(in_flight)} failed "
            f"(statuses {sorted({r.status for r in in_flight}, key=str)})")
     assert all(r.status in (500, 503) for r in in_flight), [(r.status, r.error[:100]) for r in in_flight]
-    assert len(in_flight) <= 10, f"{len(in_flight)} requests failed while the DB was shutting down"
+    # 503s here are the correct answer to the outage; only FerretDB's 500s are
+    # an artefact of the stand-in, and they stay rare.
+    server_errors = [r for r in in_flight if r.status == 500]
+    assert len(server_errors) <= 10, f"{len(server_errors)} answered 500 while the DB shut down"
     bad = [r for r in outage.failed if r.status != 503 or not r.retry_after]
     assert not bad, "during the outage every failure must be a 503 with Retry-After:\n" + \
         "\n".join(f"  {r.method} {r.kind} status={r.status} error={r.error[:120]}" for r in bad[:10])
