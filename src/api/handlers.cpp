@@ -277,8 +277,7 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
     res.set(bhttp::field::allow, allowed_methods(match.route));
     return finish(ex, std::move(res));
   }
-  if (!match.collection.empty() || match.route == Route::kCount || match.route == Route::kUsers ||
-      match.route == Route::kUser) {
+  if (match.route == Route::kCount || match.route == Route::kUsers || match.route == Route::kUser) {
     if (auto problem = collection_name_problem(match.collection)) {
       return finish(ex, error_response(400, *problem));
     }

@@ -143,16 +143,12 @@ class Session : public std::enable_shared_from_this<Session> {
     handler_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
       if (ec || !self->busy_ || seq != self->seq_) return;
       spdlog::warn("handler gave no reply within {} ms; answering 503",
-                   server_timeout_ms(self->server_));
+                   self->server_.options_.handler_timeout.count());
       auto res =
           error_response(bhttp::status::service_unavailable, "Request timed out, retry later");
       res.set(bhttp::field::retry_after, "1");
       self->on_reply(seq, std::move(res));
     });
-  }
-
-  static long server_timeout_ms(const Server& server) {
-    return static_cast<long>(server.options_.handler_timeout.count());
   }
 
   void on_reply(std::uint64_t seq, Response&& res) {
@@ -204,9 +200,6 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
-    if (busy_) {
-      // The handler still owns a Reply; on_reply will find the socket closed.
-    }
   }
 
   beast::tcp_stream stream_;

@@ -87,7 +87,12 @@ struct MongoStore::Metrics {
         in_use(registry.gauge("storefront_mongo_pool_in_use", "Pooled MongoDB clients in use.")
                    .with({})),
         up(registry.gauge("storefront_mongo_up", "1 when the last MongoDB ping succeeded.")
-               .with({})) {
+               .with({})),
+        server_selection_failures(
+            registry
+                .counter("storefront_mongo_server_selection_failures_total",
+                         "Operations that found no usable MongoDB server in time.")
+                .with({})) {
     // Every kind exists from the start, so rates and ratios are 0, not empty.
     for (auto kind : {ErrorKind::kUnavailable, ErrorKind::kTimeout, ErrorKind::kInvalid,
                       ErrorKind::kDuplicate, ErrorKind::kInternal}) {
@@ -99,6 +104,7 @@ struct MongoStore::Metrics {
   obs::Family<obs::Counter>& errors;
   obs::Gauge& in_use;
   obs::Gauge& up;
+  obs::Counter& server_selection_failures;
 };
 
 // A client borrowed from the pool for one operation, with its timing.
@@ -126,6 +132,9 @@ class MongoStore::Lease {
   Error fail(const bson_error_t& error) const {
     auto e = mongo_error(error, operation_);
     store_.metrics_->errors.with({to_string(e.kind)}).inc();
+    if (error.domain == MONGOC_ERROR_SERVER_SELECTION) {
+      store_.metrics_->server_selection_failures.inc();
+    }
     return e;
   }
 

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from servers import FerretDB, run_fill
+from servers import FerretDB, metric_sample, run_fill
 
 FAST_FAIL_ENV = {
     "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "1000",
@@ -45,6 +45,9 @@ def test_database_stopped_then_restarted(spawn, workdir):
     r = requests.post(app.url("/helloDoc/users"), json={"age": 1, "name": "x"}, timeout=10)
     assert_unavailable(r, time.monotonic() - start, 4.0)
     assert requests.get(app.url("/health/live")).status_code == 200
+    metrics = requests.get(app.url("/metrics")).text
+    assert metric_sample(metrics, "storefront_mongo_server_selection_failures_total") >= 5
+    assert metric_sample(metrics, "storefront_mongo_up") == 0
 
     # Same port, same data: the service recovers by itself.
     revived = FerretDB(db.data_root, port=db.port)
