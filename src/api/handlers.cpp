@@ -26,6 +26,7 @@ struct Exchange {
   Route route = Route::kUnmatched;
   std::string request_id;
   std::string remote;
+  boost::asio::any_io_executor executor;  // the connection's I/O thread
   Clock::time_point started;
   Deadline deadline{Clock::now()};
   http::Reply reply;
@@ -258,6 +259,7 @@ void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http
   ex->method_name = std::string(request.method_string());
   ex->target = std::string(request.target());
   ex->remote = info.remote;
+  ex->executor = info.executor;
   ex->reply = std::move(reply);
   auto header_id = request["X-Request-Id"];
   ex->request_id = acceptable_request_id(header_id) ? std::string(header_id) : new_request_id();
@@ -396,17 +398,38 @@ void Api::count(const ExchangePtr& ex, const std::string& collection) {
   });
 }
 
+namespace {
+cache::CachedResponse copy(const cache::CachedResponse& served) {
+  return served;  // shares the body
+}
+}  // namespace
+
+void Api::finish_cached(const ExchangePtr& ex, cache::CachedResponse&& served) {
+  auto res = make_response(200, {});
+  res.body() = std::move(served.body);  // shared with the cache: no copy
+  res.set("X-Cache", cache::to_string(served.outcome));
+  finish(ex, std::move(res));
+}
+
 void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
   if (cache_) {
+    auto key = cache::users_list_key(options_.database, collection);
     // An L1 hit is answered right here on the I/O thread: no worker hop, no Redis.
-    if (auto hit = cache_->lookup_l1(cache::users_list_key(options_.database, collection))) {
-      auto res = make_response(200, {});
-      res.body() = std::move(hit->body);  // shared with the cache: no copy
-      res.set("X-Cache", cache::to_string(hit->outcome));
-      return finish(ex, std::move(res));
+    if (auto hit = cache_->lookup_l1(key)) return finish_cached(ex, std::move(*hit));
+    // So is a Redis hit, read without blocking; anything else goes to a worker.
+    if (ex->executor && cache_->async_reads()) {
+      return cache_->lookup_async(key, ex->deadline, ex->executor,
+                                  [this, ex, collection](const auto& found) {
+                                    if (found.hit) return finish_cached(ex, copy(*found.hit));
+                                    load_users(ex, collection, found.skip_redis);
+                                  });
     }
   }
-  offload(ex, [this, collection](const ExchangePtr& ex) {
+  load_users(ex, collection, false);
+}
+
+void Api::load_users(const ExchangePtr& ex, const std::string& collection, bool skip_redis) {
+  offload(ex, [this, collection, skip_redis](const ExchangePtr& ex) {
     auto load = [&](Deadline deadline) {
       return store_.list_users_json(collection, options_.max_users, deadline);
     };
@@ -416,12 +439,9 @@ void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
       return finish(ex, make_response(200, std::move(body).value()));
     }
     auto served = cache_->get_or_load(cache::users_list_key(options_.database, collection),
-                                      ex->deadline, load);
+                                      ex->deadline, load, skip_redis);
     if (!served) return fail(ex, served.error());
-    auto res = make_response(200, {});
-    res.body() = std::move(served->body);  // shared with the cache: no copy
-    res.set("X-Cache", cache::to_string(served->outcome));
-    finish(ex, std::move(res));
+    finish_cached(ex, std::move(served).value());
   });
 }
 

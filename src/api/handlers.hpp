@@ -62,6 +62,9 @@ class Api final : public http::Handler {
   void ready(const ExchangePtr& ex);
   void count(const ExchangePtr& ex, const std::string& collection);
   void list_users(const ExchangePtr& ex, const std::string& collection);
+  // The worker path of list_users: get_or_load (or the store without a cache).
+  void load_users(const ExchangePtr& ex, const std::string& collection, bool skip_redis);
+  void finish_cached(const ExchangePtr& ex, cache::CachedResponse&& served);
   void show_user(const ExchangePtr& ex, const std::string& collection, const std::string& name);
   void create_user(const ExchangePtr& ex, const std::string& collection, std::string body);
 

@@ -84,6 +84,7 @@ std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Regi
   settings.ttl = std::chrono::seconds(config.cache_ttl_s);
   settings.l1_size = static_cast<std::size_t>(config.cache_l1_size);
   settings.l1_ttl = config.cache_l1_ttl;
+  settings.async_reads = config.cache_async_reads;
   settings.breaker_failures = static_cast<int>(config.cache_breaker_failures);
   settings.breaker_cooldown = config.cache_breaker_cooldown;
   spdlog::info("cache: {}", redis.describe());

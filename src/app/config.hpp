@@ -32,6 +32,7 @@ struct Config {
   std::int64_t cache_ttl_s = 60;
   std::int64_t cache_l1_size = 0;
   milliseconds cache_l1_ttl{2000};
+  bool cache_async_reads = true;
   std::int64_t cache_breaker_failures = 5;
   milliseconds cache_breaker_cooldown{2000};
   // HTTP server

@@ -94,6 +94,12 @@ std::shared_ptr<NodePool> ClusterClient::pool_for(const RedisNode& node) {
   return pool;
 }
 
+std::optional<RedisNode> ClusterClient::node_for_slot(int slot) const {
+  auto pool = owner_of(slot);
+  if (!pool) return std::nullopt;
+  return RedisNode{pool->host(), pool->port()};
+}
+
 std::shared_ptr<NodePool> ClusterClient::owner_of(int slot) const {
   std::lock_guard lock(mutex_);
   if (!topology_) return nullptr;

@@ -44,6 +44,9 @@ class ClusterClient final : public ClientBase {
   ClusterClient& operator=(const ClusterClient&) = delete;
 
   std::string_view mode() const override { return "cluster"; }
+  std::optional<RedisNode> node_for_slot(int slot) const override;
+  const RedisConfig* config() const override { return &config_; }
+  void routes_failed() override { request_refresh(); }
 
  protected:
   Result<ReplyPtr> execute(std::string_view name, int slot, Args args, Deadline deadline) override;

@@ -41,6 +41,16 @@ class RedisClient {
   virtual Status ping(Deadline deadline) = 0;
   // "standalone" or "cluster"
   virtual std::string_view mode() const = 0;
+
+  // For AsyncReader, which reads hits without blocking and without this
+  // client: where the keys of `slot` are served now (the server, or the
+  // slot's master in a cluster; nullopt while unknown) and the settings
+  // (credentials, db, timeouts). Null/nullopt: no non-blocking reads.
+  virtual std::optional<RedisNode> node_for_slot(int /*slot*/) const { return std::nullopt; }
+  virtual const RedisConfig* config() const { return nullptr; }
+  // AsyncReader could not reach the node of a slot: reload the slot map in
+  // the background (cluster; at most one reload per 100 ms). Never blocks.
+  virtual void routes_failed() {}
 };
 
 // Builds the client for `config`. Never fails and never blocks on the network:

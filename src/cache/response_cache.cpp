@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
 
+#include "cache/crc16.hpp"
 #include "obs/metrics.hpp"
 
 namespace storefront::cache {
@@ -117,6 +120,11 @@ ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings 
   if (settings_.l1_size > 0) {
     l1_ = std::make_unique<LruCache>(settings_.l1_size, settings_.l1_ttl, now);
   }
+  if (client_ && settings_.async_reads && client_->config()) {
+    reader_ = std::make_unique<AsyncReader>(
+        *client_->config(),
+        [client = client_.get()](int slot) { return client->node_for_slot(slot); }, registry);
+  }
   if (client_) writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -165,7 +173,8 @@ std::optional<CachedResponse> ResponseCache::lookup_l1(const CacheKey& key) {
 }
 
 Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chrono::seconds ttl,
-                                                  Deadline deadline, Loader loader) {
+                                                  Deadline deadline, Loader loader,
+                                                  bool skip_redis) {
   if (auto hit = lookup_l1(key)) return std::move(*hit);
   while (true) {
     std::shared_ptr<Flight> flight;
@@ -183,15 +192,22 @@ Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chro
       flight = slot;
     }
     if (leader) {
-      auto result = lead(key, ttl, deadline, loader, flight);
+      auto result = lead(key, ttl, deadline, loader, flight, skip_redis);
       count(result);
       return result;
     }
-    if (flight->future.wait_until(deadline.at()) != std::future_status::ready) {
+    // A load that already finished (its Redis write still pending) serves
+    // this request from memory: for it, that is a hit.
+    const bool finished =
+        flight->future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    if (!finished && flight->future.wait_until(deadline.at()) != std::future_status::ready) {
       return Error{ErrorKind::kTimeout,
                    "deadline passed while waiting for a concurrent load of the same response"};
     }
     Result<CachedResponse> result = flight->future.get();
+    if (finished && result && result->outcome == CacheOutcome::kMiss) {
+      result->outcome = CacheOutcome::kHit;
+    }
     // The leader ran out of its own (shorter) budget; this caller has time left.
     if (!result && result.error().kind == ErrorKind::kTimeout && !deadline.expired()) continue;
     count(result);
@@ -201,12 +217,12 @@ Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chro
 
 Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::seconds ttl,
                                            Deadline deadline, Loader loader,
-                                           const std::shared_ptr<Flight>& flight) {
+                                           const std::shared_ptr<Flight>& flight, bool skip_redis) {
   bool redis_ok = false;
   std::string redis_generation = "0";
   // A request whose deadline already passed skips Redis: its failure would
   // say nothing about Redis and must not count towards opening the breaker.
-  if (client_ && !deadline.expired()) {
+  if (client_ && !skip_redis && !deadline.expired()) {
     auto permit = breaker_.acquire();
     if (permit != CircuitBreaker::Permit::kDenied) {
       auto gen_key = generation_key(key.scope);
@@ -218,18 +234,11 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
         spdlog::debug("redis cache: MGET {} failed: {}", key.key, values.error().message);
       } else {
         redis_ok = true;
-        auto& v = values.value();
-        if (v[0]) redis_generation = std::move(*v[0]);
-        if (v[1]) {
-          if (auto body = unstamp(std::move(*v[1]), redis_generation)) {
-            if (l1_ && generation(key.scope) == flight->generation) {
-              l1_->put(key.key, flight->generation, body);
-            }
-            CachedResponse hit{std::move(body), CacheOutcome::kHit, false};
-            finish_flight(key.key, flight);
-            flight->promise.set_value(hit);
-            return hit;
-          }
+        if (auto body = current_body(key, values.value(), flight->generation, redis_generation)) {
+          CachedResponse hit{std::move(body), CacheOutcome::kHit, false};
+          finish_flight(key.key, flight);
+          flight->promise.set_value(hit);
+          return hit;
         }
       }
     }
@@ -273,6 +282,103 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
   }
   finish_flight(key.key, flight);
   return response;
+}
+
+std::shared_ptr<const std::string> ResponseCache::current_body(const CacheKey& key, Values& values,
+                                                               std::uint64_t local_generation,
+                                                               std::string& redis_generation) {
+  if (values.size() != 2) return nullptr;
+  if (values[0]) redis_generation = std::move(*values[0]);
+  if (!values[1]) return nullptr;
+  auto body = unstamp(std::move(*values[1]), redis_generation);
+  if (body && l1_ && generation(key.scope) == local_generation) {
+    l1_->put(key.key, local_generation, body);
+  }
+  return body;
+}
+
+bool ResponseCache::async_reads() const {
+  return reader_ && breaker_.state() == BreakerState::kClosed;
+}
+
+struct ResponseCache::AsyncFlight {
+  std::uint64_t local_generation = 0;
+  std::vector<AsyncDone> waiters;
+};
+
+void ResponseCache::lookup_async(const CacheKey& key, Deadline deadline,
+                                 const boost::asio::any_io_executor& executor, AsyncDone done) {
+  if (!reader_ || deadline.expired()) return done({});
+  const auto local_generation = generation(key.scope);
+  // Lookups of one key on one I/O thread share one MGET in flight: under load
+  // that saves Redis and this thread from reading the same body many times.
+  const AsyncFlightKey flight_key{&boost::asio::query(executor, boost::asio::execution::context),
+                                  key.key};
+  auto flight = std::make_shared<AsyncFlight>();
+  flight->local_generation = local_generation;
+  {
+    std::lock_guard lock(async_mutex_);
+    auto [it, inserted] = async_flights_.try_emplace(flight_key, flight);
+    if (!inserted) {
+      // One started before an invalidation in this process is not joined.
+      if (it->second->local_generation == local_generation) {
+        it->second->waiters.push_back(std::move(done));
+        return;
+      }
+      flight = std::make_shared<AsyncFlight>();  // runs alone, not registered
+      flight->local_generation = local_generation;
+    }
+    flight->waiters.push_back(std::move(done));
+  }
+  const auto permit = breaker_.acquire();
+  if (permit == CircuitBreaker::Permit::kDenied) return finish_async(flight_key, flight, {});
+  const auto gen_key = generation_key(key.scope);
+  const std::array<std::string_view, 2> keys{gen_key, key.key};
+  auto on_reply = [this, key, permit, flight_key, flight](Result<Values> values) {
+    if (!values && values.error().kind == ErrorKind::kInvalid) {
+      // An error reply (a redirect while slots move, LOADING, ...): Redis is
+      // up; the blocking client on a worker knows how to follow it.
+      breaker_.record(permit, true);
+      spdlog::debug("redis cache: async MGET {}: {}", key.key, values.error().message);
+      return finish_async(flight_key, flight, {});
+    }
+    breaker_.record(permit, values.ok());
+    if (!values) {
+      errors_.inc();
+      client_->routes_failed();  // after a failover the slot's master has moved
+      spdlog::debug("redis cache: async MGET {} failed: {}", key.key, values.error().message);
+      return finish_async(flight_key, flight, {std::nullopt, true});
+    }
+    std::string redis_generation = "0";
+    if (auto body = current_body(key, values.value(), flight->local_generation, redis_generation)) {
+      return finish_async(flight_key, flight,
+                          {CachedResponse{std::move(body), CacheOutcome::kHit, false}, false});
+    }
+    finish_async(flight_key, flight, {});  // a miss: get_or_load loads it, once per key
+  };
+  if (!reader_->mget(executor, keys, key_slot(key.key), deadline, std::move(on_reply))) {
+    // No node known for the slot yet: not a Redis failure, and a probe that
+    // was not used is simply granted again after the cool-down.
+    finish_async(flight_key, flight, {});
+  }
+}
+
+void ResponseCache::finish_async(const AsyncFlightKey& flight_key,
+                                 const std::shared_ptr<AsyncFlight>& flight,
+                                 const AsyncLookup& result) {
+  std::vector<AsyncDone> waiters;
+  {
+    std::lock_guard lock(async_mutex_);
+    if (auto it = async_flights_.find(flight_key);
+        it != async_flights_.end() && it->second == flight) {
+      async_flights_.erase(it);
+    }
+    waiters = std::move(flight->waiters);
+  }
+  for (auto& waiter : waiters) {
+    if (result.hit) hits_.inc();
+    waiter(result);
+  }
 }
 
 void ResponseCache::finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight) {

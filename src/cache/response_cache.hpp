@@ -1,10 +1,13 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "cache/async_reader.hpp"
 #include "cache/cache_config.hpp"
 #include "cache/circuit_breaker.hpp"
 #include "cache/function_ref.hpp"
@@ -90,11 +94,28 @@ class ResponseCache {
   // The cached body for `key`, or the loader's. An error is only ever the
   // loader's own (or kTimeout when the deadline passes while waiting for
   // another caller's load of the same key).
+  // `skip_redis`: Redis just failed this request (lookup_async): load
+  // without it (BYPASS) rather than wait for another timeout.
   Result<CachedResponse> get_or_load(const CacheKey& key, std::chrono::seconds ttl,
-                                     Deadline deadline, Loader loader);
-  Result<CachedResponse> get_or_load(const CacheKey& key, Deadline deadline, Loader loader) {
-    return get_or_load(key, settings_.ttl, deadline, loader);
+                                     Deadline deadline, Loader loader, bool skip_redis = false);
+  Result<CachedResponse> get_or_load(const CacheKey& key, Deadline deadline, Loader loader,
+                                     bool skip_redis = false) {
+    return get_or_load(key, settings_.ttl, deadline, loader, skip_redis);
   }
+
+  // The hit path without a worker thread: one non-blocking MGET on the I/O
+  // thread running `executor` (the calling thread). `done` runs on it with
+  // the hit, or without one when the caller must call get_or_load on a worker
+  // (a miss, a stale entry, a cluster redirect; `skip_redis` set when Redis
+  // failed, which counts towards the breaker). Only while async_reads() says so.
+  struct AsyncLookup {
+    std::optional<CachedResponse> hit;
+    bool skip_redis = false;
+  };
+  using AsyncDone = std::function<void(const AsyncLookup&)>;
+  bool async_reads() const;  // CACHE_ASYNC_READS and the breaker is closed
+  void lookup_async(const CacheKey& key, Deadline deadline,
+                    const boost::asio::any_io_executor& executor, AsyncDone done);
 
   // The in-process L1 entry for `key`, if L1 is on and holds a current one.
   // Never blocks on I/O (one mutex), so callers may use it on an I/O thread
@@ -130,8 +151,17 @@ class ResponseCache {
   std::uint64_t generation_locked(std::string_view scope) const;  // mutex_ held
   std::uint64_t generation(std::string_view scope) const;
   Result<CachedResponse> lead(const CacheKey& key, std::chrono::seconds ttl, Deadline deadline,
-                              Loader loader, const std::shared_ptr<Flight>& flight);
+                              Loader loader, const std::shared_ptr<Flight>& flight,
+                              bool skip_redis);
+  // The body of a {generation, entry} MGET reply, if the entry is current.
+  std::shared_ptr<const std::string> current_body(const CacheKey& key, Values& values,
+                                                  std::uint64_t local_generation,
+                                                  std::string& redis_generation);
   void finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight);
+  struct AsyncFlight;
+  using AsyncFlightKey = std::pair<const void*, std::string>;  // (I/O context, key)
+  void finish_async(const AsyncFlightKey& flight_key, const std::shared_ptr<AsyncFlight>& flight,
+                    const AsyncLookup& result);
   void count(const Result<CachedResponse>& result);
   void writer_loop();
 
@@ -144,6 +174,9 @@ class ResponseCache {
   obs::Gauge& breaker_gauge_;
   CircuitBreaker breaker_;
   std::unique_ptr<LruCache> l1_;
+  std::unique_ptr<AsyncReader> reader_;  // null: no non-blocking reads
+  std::mutex async_mutex_;
+  std::map<AsyncFlightKey, std::shared_ptr<AsyncFlight>> async_flights_;
 
   struct StringHash {
     using is_transparent = void;

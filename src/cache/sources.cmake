@@ -1,6 +1,7 @@
 # Included from src/CMakeLists.txt. Paths are relative to this file, so the
 # fragment works whichever directory includes it.
 add_library(sf_cache STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/async_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/circuit_breaker.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client_base.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cluster_client.cpp
@@ -11,4 +12,4 @@ add_library(sf_cache STATIC
   ${CMAKE_CURRENT_LIST_DIR}/redis_connection.cpp
   ${CMAKE_CURRENT_LIST_DIR}/response_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/standalone_client.cpp)
-target_link_libraries(sf_cache PUBLIC sf_obs PkgConfig::HIREDIS)
+target_link_libraries(sf_cache PUBLIC sf_obs Boost::headers PkgConfig::HIREDIS)

@@ -17,7 +17,8 @@ ConnectOptions connect_options(const RedisConfig& config) {
 }
 
 StandaloneClient::StandaloneClient(const RedisConfig& config, obs::Registry& registry)
-    : command_timeout_(config.command_timeout),
+    : config_(config),
+      command_timeout_(config.command_timeout),
       metrics_(registry),
       pool_(config.nodes.empty() ? std::string("127.0.0.1") : config.nodes.front().host,
             config.nodes.empty() ? 6379 : config.nodes.front().port, connect_options(config),

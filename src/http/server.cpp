@@ -6,7 +6,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -46,12 +45,21 @@ Response protocol_error_response(const boost::system::error_code& ec) {
   return error_response(bhttp::status::bad_request, "Malformed HTTP request");
 }
 
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t count) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // Concurrency hint 1: one thread runs each context (replies from worker
+  // threads still post to it safely).
+  for (std::size_t i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
+}
+
 }  // namespace
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Server& server)
       : stream_(std::move(socket)), server_(server), handler_timer_(stream_.get_executor()) {
+    info_.executor = stream_.get_executor();
     boost::system::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) info_.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -128,14 +136,15 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.metrics_.in_flight.add(1);
     busy_ = true;
     const std::uint64_t seq = ++seq_;
-    start_handler_timer(seq);
-    // The reply may come from a worker thread: hop back onto our strand.
+    // A reply from a worker thread hops back onto our I/O thread; one given on
+    // it (a cache hit, a validation error) is written at once.
     Reply reply = [self = shared_from_this(), seq](Response&& res) {
-      asio::post(self->stream_.get_executor(), [self, seq, res = std::move(res)]() mutable {
+      asio::dispatch(self->stream_.get_executor(), [self, seq, res = std::move(res)]() mutable {
         self->on_reply(seq, std::move(res));
       });
     };
     server_.handler_.handle(std::move(request), info_, std::move(reply));
+    if (busy_ && seq == seq_) start_handler_timer(seq);
   }
 
   void start_handler_timer(std::uint64_t seq) {
@@ -220,8 +229,8 @@ Server::Server(ServerOptions options, Handler& handler, obs::HttpMetrics& metric
     : options_(std::move(options)),
       handler_(handler),
       metrics_(metrics),
-      ioc_(static_cast<int>(options_.io_threads)),
-      acceptor_(asio::make_strand(ioc_)) {}
+      contexts_(make_contexts(std::max<std::size_t>(1, options_.io_threads))),
+      acceptor_(*contexts_.front()) {}
 
 Server::~Server() {
   stop();
@@ -235,17 +244,18 @@ std::uint16_t Server::start() {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   const auto port = acceptor_.local_endpoint().port();
   do_accept();
-  for (std::size_t i = 0; i < options_.io_threads; ++i) {
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& context : contexts_) {
+    work_.push_back(asio::make_work_guard(*context));
+    threads_.emplace_back([&context] { context->run(); });
   }
   return port;
 }
 
 void Server::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           on_accept(ec, std::move(socket));
-                         });
+  auto& context = *contexts_[next_context_.fetch_add(1) % contexts_.size()];
+  acceptor_.async_accept(context, [this](boost::system::error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
 }
 
 void Server::on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -303,7 +313,8 @@ void Server::stop_accepting() {
 }
 
 void Server::stop() {
-  ioc_.stop();
+  work_.clear();
+  for (auto& context : contexts_) context->stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
@@ -30,6 +32,9 @@ using Reply = std::function<void(Response&&)>;
 
 struct ConnectionInfo {
   std::string remote;  // "ip:port"
+  // The connection's I/O thread: handle() runs on it, and non-blocking work
+  // (a cache read) may complete on it without a worker.
+  boost::asio::any_io_executor executor;
 };
 
 class Handler {
@@ -92,10 +97,15 @@ class Server {
   std::atomic<bool> draining_{false};
   std::mutex sessions_mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
-  // Declared last so it is destroyed first: pending handlers own sessions,
-  // whose destructors still use the members above.
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  // One io_context per I/O thread (like nginx's workers): a session lives on
+  // one thread, so its handlers need no strand and the scheduler no locking
+  // between I/O threads. Declared last so they are destroyed first: pending
+  // handlers own sessions, whose destructors still use the members above.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  // Keeps a context's run() going while it has no connections yet.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::atomic<std::size_t> next_context_{0};  // round robin for accepted sockets
+  boost::asio::ip::tcp::acceptor acceptor_;   // on contexts_[0]
   std::vector<std::thread> threads_;
 };
 

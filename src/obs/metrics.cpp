@@ -190,9 +190,25 @@ template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
 
+namespace {
+
+// A family registered again by name (two components sharing a metric) is
+// the first one: one series set, one HELP line.
+template <class T>
+Family<T>* registered(const std::vector<std::unique_ptr<Family<T>>>& families,
+                      const std::string& name) {
+  for (const auto& family : families) {
+    if (family->name() == name) return family.get();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Family<Counter>& Registry::counter(std::string name, std::string help,
                                    std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
+  if (auto* existing = registered(counters_, name)) return *existing;
   counters_.push_back(
       std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels)));
   return *counters_.back();
@@ -201,6 +217,7 @@ Family<Counter>& Registry::counter(std::string name, std::string help,
 Family<Gauge>& Registry::gauge(std::string name, std::string help,
                                std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
+  if (auto* existing = registered(gauges_, name)) return *existing;
   gauges_.push_back(
       std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels)));
   return *gauges_.back();
@@ -210,6 +227,7 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help,
                                        std::vector<std::string> labels,
                                        std::span<const double> bounds) {
   std::lock_guard lock(mutex_);
+  if (auto* existing = registered(histograms_, name)) return *existing;
   histograms_.push_back(
       std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels),
                                           std::vector<double>(bounds.begin(), bounds.end())));

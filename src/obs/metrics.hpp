@@ -85,6 +85,8 @@ class Family {
 
 class Registry {
  public:
+  // Registering a name again returns the family registered first (its help,
+  // labels and buckets), so components may share a metric.
   Family<Counter>& counter(std::string name, std::string help,
                            std::vector<std::string> labels = {});
   Family<Gauge>& gauge(std::string name, std::string help, std::vector<std::string> labels = {});

@@ -46,7 +46,12 @@ def until_hit(app, collection, timeout=3.0):
         time.sleep(0.02)
 
 
-def test_first_call_misses_second_hits(cached, ferretdb, collection):
+@pytest.mark.parametrize("async_reads", ["true", "false"])
+def test_first_call_misses_second_hits(spawn, ferretdb, redis, collection, async_reads):
+    # true: hits are read on the I/O thread; false: every lookup takes a worker.
+    cached = spawn.storefront({"MONGODB_URL": ferretdb.url,
+                               "REDIS_URL": f"redis://127.0.0.1:{redis.port}",
+                               "CACHE_ASYNC_READS": async_reads})
     run_fill(ferretdb.url, collection, 30)
     hits = metric(cached, "storefront_cache_hits_total")
     first = get_users(cached, collection)

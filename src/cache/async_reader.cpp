@@ -1,0 +1,411 @@
+#include "cache/async_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+#include <cstring>
+#include <deque>
+
+#include "cache/redis_connection.hpp"
+#include "obs/metrics.hpp"
+
+namespace storefront::cache {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- ReplyParser
+
+std::size_t ReplyParser::feed(std::string_view data, bool& protocol_error) {
+  protocol_error = false;
+  std::size_t used = 0;
+  while (!complete_ && used < data.size()) {
+    const std::string_view rest = data.substr(used);
+    switch (state_) {
+      case State::kLine: {
+        const auto eol = rest.find('\n');
+        if (eol == std::string_view::npos) {
+          if (line_.size() + rest.size() > kMaxLine) {
+            protocol_error = true;
+            return used;
+          }
+          line_.append(rest);
+          used += rest.size();
+          break;
+        }
+        line_.append(rest.substr(0, eol));
+        used += eol + 1;
+        if (line_.empty() || line_.back() != '\r') {
+          protocol_error = true;
+          return used;
+        }
+        line_.pop_back();
+        const bool ok = on_line(line_);
+        line_.clear();
+        if (!ok) {
+          protocol_error = true;
+          return used;
+        }
+        break;
+      }
+      case State::kBulk: {
+        const auto n = std::min(rest.size(), bulk_.size() - bulk_filled_);
+        std::memcpy(bulk_.data() + bulk_filled_, rest.data(), n);
+        used += n;
+        commit_bulk(n);
+        break;
+      }
+      case State::kBulkEnd: {
+        // The "\r\n" after the bytes, possibly split across reads.
+        const char expected = bulk_filled_ == bulk_.size() ? '\r' : '\n';
+        if (rest.front() != expected) {
+          protocol_error = true;
+          return used;
+        }
+        ++used;
+        if (expected == '\r') {
+          ++bulk_filled_;  // past the end: marks the '\r' as seen
+          break;
+        }
+        bulk_filled_ = 0;
+        reply_.values.emplace_back(std::move(bulk_));
+        bulk_ = std::string();
+        state_ = State::kLine;
+        element_done();
+        break;
+      }
+    }
+  }
+  return used;
+}
+
+bool ReplyParser::on_line(std::string_view line) {
+  if (line.empty()) return false;
+  const char type = line.front();
+  const std::string_view payload = line.substr(1);
+  const bool in_array = array_left_ >= 0;
+  switch (type) {
+    case '+':
+    case '-':
+    case ':':
+      if (in_array) return false;  // MGET arrays hold bulk strings only
+      reply_.error = type == '-';
+      reply_.message = std::string(payload);
+      complete_ = true;
+      return true;
+    case '$': {
+      const auto len = parse_int(payload);
+      if (!len || *len < -1 || *len > kMaxBulk) return false;
+      if (*len == -1) {
+        reply_.values.emplace_back(std::nullopt);
+        element_done();
+        return true;
+      }
+      bulk_.resize(static_cast<std::size_t>(*len));
+      bulk_filled_ = 0;
+      state_ = *len == 0 ? State::kBulkEnd : State::kBulk;
+      return true;
+    }
+    case '*': {
+      if (in_array) return false;
+      const auto count = parse_int(payload);
+      if (!count || *count < -1 || *count > 1024) return false;
+      if (*count <= 0) {
+        complete_ = true;  // empty or nil array
+        return true;
+      }
+      array_left_ = *count;
+      reply_.values.reserve(static_cast<std::size_t>(*count));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void ReplyParser::element_done() {
+  if (array_left_ > 0) {
+    if (--array_left_ > 0) return;
+    array_left_ = -1;
+  }
+  complete_ = true;
+}
+
+ReplyParser::Reply ReplyParser::take() {
+  Reply reply = std::move(reply_);
+  reply_ = Reply{};
+  complete_ = false;
+  return reply;
+}
+
+std::span<char> ReplyParser::bulk_target() {
+  if (state_ != State::kBulk) return {};
+  return {bulk_.data() + bulk_filled_, bulk_.size() - bulk_filled_};
+}
+
+void ReplyParser::commit_bulk(std::size_t n) {
+  bulk_filled_ += n;
+  if (bulk_filled_ == bulk_.size()) state_ = State::kBulkEnd;
+}
+
+std::string encode_command(std::span<const std::string_view> args) {
+  std::string out = fmt::format("*{}\r\n", args.size());
+  for (auto arg : args) {
+    fmt::format_to(std::back_inserter(out), "${}\r\n", arg.size());
+    out.append(arg).append("\r\n");
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ AsyncConnection
+
+// One pipelined connection, used only on the thread of its io_context. Owned
+// by its own pending operations (its read is always pending once connected),
+// so it lives until it breaks or its io_context goes away.
+class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
+ public:
+  AsyncConnection(const asio::any_io_executor& executor, RedisNode node, const RedisConfig& config)
+      : node_(std::move(node)),
+        command_timeout_(config.command_timeout),
+        socket_(executor),
+        resolver_(executor),
+        timer_(executor),
+        username_(config.username),
+        password_(config.password),
+        db_(config.db) {}
+
+  void start() {
+    // Set-up commands go first in the pipeline, ahead of any MGET.
+    const auto setup_expiry = Clock::now() + command_timeout_;
+    if (!password_.empty()) {
+      std::vector<std::string_view> auth{"AUTH"};
+      if (!username_.empty()) auth.push_back(username_);
+      auth.push_back(password_);
+      queue(encode_command(auth), setup_expiry, nullptr);
+    }
+    if (db_ != 0) {
+      const auto db = std::to_string(db_);
+      const std::array<std::string_view, 2> select{"SELECT", db};
+      queue(encode_command(select), setup_expiry, nullptr);
+    }
+    resolver_.async_resolve(
+        node_.host, std::to_string(node_.port),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
+          if (self->broken()) return;
+          if (ec) return self->fail(ErrorKind::kUnavailable, "resolve: " + ec.message());
+          asio::async_connect(self->socket_, r,
+                              [self](boost::system::error_code ec, const tcp::endpoint&) {
+                                self->on_connected(ec);
+                              });
+        });
+  }
+
+  bool broken() const { return state_ == State::kBroken; }
+
+  // The command's expiry: the deadline, capped by the command timeout, which
+  // (as in the blocking client) also covers connecting.
+  Clock::time_point expiry(Deadline deadline) const {
+    return std::min(deadline.at(), Clock::now() + command_timeout_);
+  }
+
+  void submit(std::string command, Clock::time_point expiry, MgetCallback done) {
+    if (broken()) return done(Error{ErrorKind::kUnavailable, "connection is broken"});
+    queue(std::move(command), expiry, std::move(done));
+    if (state_ == State::kReady) flush();
+  }
+
+ private:
+  enum class State { kConnecting, kReady, kBroken };
+  struct Pending {
+    MgetCallback done;  // null for connection set-up (AUTH, SELECT)
+    Clock::time_point expiry;
+  };
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+  // A bulk string at least this much short is read straight into its string.
+  static constexpr std::size_t kDirectRead = 4 * 1024;
+
+  void queue(std::string command, Clock::time_point expiry, MgetCallback done) {
+    out_.append(command);
+    pending_.push_back(Pending{std::move(done), expiry});
+    if (!timer_armed_) arm_timer(expiry);
+  }
+
+  void on_connected(boost::system::error_code ec) {
+    if (broken()) return;
+    if (ec) return fail(ErrorKind::kUnavailable, "connect: " + ec.message());
+    socket_.set_option(tcp::no_delay(true), ec);
+    state_ = State::kReady;
+    read();
+    flush();
+  }
+
+  void flush() {
+    if (writing_ || out_.empty() || broken()) return;
+    writing_ = true;
+    std::swap(out_, sending_);
+    asio::async_write(socket_, asio::buffer(sending_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec)
+                          return self->fail(ErrorKind::kUnavailable, "write: " + ec.message());
+                        self->flush();
+                      });
+  }
+
+  void read() {
+    auto target = parser_.bulk_target();
+    if (target.size() >= kDirectRead) {
+      socket_.async_read_some(
+          asio::buffer(target.data(), target.size()),
+          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+            if (ec) return self->on_read_error(ec);
+            self->parser_.commit_bulk(n);
+            self->read();
+          });
+      return;
+    }
+    in_.resize(kReadChunk);
+    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](
+                                                   boost::system::error_code ec, std::size_t n) {
+      if (ec) return self->on_read_error(ec);
+      self->consume(std::string_view(self->in_.data(), n));
+      if (!self->broken()) self->read();
+    });
+  }
+
+  void on_read_error(boost::system::error_code ec) {
+    fail(ErrorKind::kUnavailable,
+         ec == asio::error::eof ? "connection closed by Redis" : "read: " + ec.message());
+  }
+
+  void consume(std::string_view data) {
+    while (!data.empty() && !broken()) {
+      bool protocol_error = false;
+      const auto used = parser_.feed(data, protocol_error);
+      if (protocol_error) return fail(ErrorKind::kInternal, "malformed reply from Redis");
+      data.remove_prefix(used);
+      if (parser_.complete()) deliver(parser_.take());
+    }
+  }
+
+  void deliver(ReplyParser::Reply reply) {
+    if (pending_.empty()) return fail(ErrorKind::kInternal, "reply to no command");
+    Pending pending = std::move(pending_.front());
+    pending_.pop_front();
+    if (!pending.done) {
+      if (reply.error) fail(ErrorKind::kUnavailable, "connection set-up: " + reply.message);
+      return;
+    }
+    if (reply.error) return pending.done(Error{ErrorKind::kInvalid, std::move(reply.message)});
+    pending.done(std::move(reply.values));
+  }
+
+  // Only the oldest command's expiry is watched: the others were sent later
+  // with the same timeout, and replies come in order.
+  void arm_timer(Clock::time_point at) {
+    timer_armed_ = true;
+    timer_.expires_at(at);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      self->timer_armed_ = false;
+      if (ec || self->broken() || self->pending_.empty()) return;
+      const auto front = self->pending_.front().expiry;
+      if (front <= Clock::now()) {
+        return self->fail(ErrorKind::kTimeout,
+                          fmt::format("no reply from {} in time", self->node_.address()));
+      }
+      self->arm_timer(front);
+    });
+  }
+
+  void fail(ErrorKind kind, const std::string& message) {
+    if (broken()) return;
+    state_ = State::kBroken;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    resolver_.cancel();
+    timer_.cancel();
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& p : pending) {
+      if (p.done) p.done(Error{kind, fmt::format("redis {}: {}", node_.address(), message)});
+    }
+  }
+
+  const RedisNode node_;
+  const std::chrono::milliseconds command_timeout_;
+  tcp::socket socket_;
+  tcp::resolver resolver_;
+  asio::steady_timer timer_;
+  const std::string username_;
+  const std::string password_;
+  const int db_;
+  State state_ = State::kConnecting;
+  bool timer_armed_ = false;
+  bool writing_ = false;
+  std::string out_;      // commands not yet handed to the socket
+  std::string sending_;  // the write in progress
+  std::vector<char> in_;
+  ReplyParser parser_;
+  std::deque<Pending> pending_;
+};
+
+// ---------------------------------------------------------------- AsyncReader
+
+AsyncReader::AsyncReader(const RedisConfig& config, RouteFn route, obs::Registry& registry)
+    : config_(config), route_(std::move(route)), duration_(RedisMetrics(registry).mget_duration) {}
+
+AsyncReader::~AsyncReader() = default;
+
+std::shared_ptr<AsyncConnection> AsyncReader::connection(const asio::any_io_executor& executor,
+                                                         const RedisNode& node) {
+  const void* context = &asio::query(executor, asio::execution::context);
+  std::lock_guard lock(mutex_);
+  auto& slot = connections_[{context, node.address()}];
+  auto conn = slot.lock();
+  if (!conn || conn->broken()) {
+    conn = std::make_shared<AsyncConnection>(executor, node, config_);
+    conn->start();
+    slot = conn;
+  }
+  return conn;
+}
+
+bool AsyncReader::mget(const asio::any_io_executor& executor,
+                       std::span<const std::string_view> keys, int slot, Deadline deadline,
+                       MgetCallback done) {
+  auto node = route_(slot);
+  if (!node) return false;
+  std::vector<std::string_view> args;
+  args.reserve(keys.size() + 1);
+  args.push_back("MGET");
+  args.insert(args.end(), keys.begin(), keys.end());
+  auto conn = connection(executor, *node);
+  const auto started = Clock::now();
+  conn->submit(encode_command(args), conn->expiry(deadline),
+               [&duration = duration_, started, done = std::move(done)](Result<Values> values) {
+                 duration.observe(std::chrono::duration<double>(Clock::now() - started).count());
+                 done(std::move(values));
+               });
+  return true;
+}
+
+}  // namespace storefront::cache
