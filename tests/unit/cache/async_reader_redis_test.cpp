@@ -106,6 +106,9 @@ AsyncReader::RouteFn fixed_route(int port) {
 
 TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   auto c = config();
+  // 200 pipelined MGETs of up to 200 KB: the last ones queue behind the
+  // others for longer than the default 50 ms under sanitizers.
+  c.command_timeout = seconds(5);
   auto blocking = make_redis_client(c, registry_);
   const std::string big(200000, 'b');  // larger than one socket read
   ASSERT_TRUE(blocking->set("{t}:a", "alpha", seconds(60), later()).ok());
