@@ -5,7 +5,7 @@
 //   direct_bench --uri mongodb://127.0.0.1:27017 --db somedb --coll helloDoc
 //                --op find|count|cleanup [--threads 1] [--duration 10] [--names 1000]
 //
-// find:    find({name: "ly<random>"}, {limit: 1, batchSize: 1, maxTimeMS,
+// find:    find({name: "ly<random>"}, {limit: 1, batchSize: 1, singleBatch: true, maxTimeMS,
 //          projection {_id, age, name}}) and one cursor_next (as MongoStore::find_user_json)
 // count:   count_documents({}, {maxTimeMS}) (as MongoStore::count)
 // cleanup: delete_many({name: /^bench-/}) (the users bench/lua/post.lua and mixed.lua create)
@@ -94,9 +94,9 @@ bool find_one(mongoc_collection_t* coll, const std::string& name, std::int64_t m
               bool* found, bson_error_t* error) {
   bson_t filter = BSON_INITIALIZER;
   bson_append_utf8(&filter, "name", 4, name.data(), static_cast<int>(name.size()));
-  bson_t* opts = BCON_NEW("limit", BCON_INT64(1), "batchSize", BCON_INT64(1), "maxTimeMS",
-                          BCON_INT64(max_time_ms), "projection", "{", "_id", BCON_INT32(1), "age",
-                          BCON_INT32(1), "name", BCON_INT32(1), "}");
+  bson_t* opts = BCON_NEW("limit", BCON_INT64(1), "batchSize", BCON_INT64(1), "singleBatch",
+                          BCON_BOOL(true), "maxTimeMS", BCON_INT64(max_time_ms), "projection", "{",
+                          "_id", BCON_INT32(1), "age", BCON_INT32(1), "name", BCON_INT32(1), "}");
   mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(coll, &filter, opts, nullptr);
   const bson_t* doc = nullptr;
   *found = mongoc_cursor_next(cursor, &doc);

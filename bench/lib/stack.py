@@ -144,6 +144,7 @@ class Stack:
         "plain": (None, {}),
         "redis": ("redis", {}),
         "redis-log": ("redis", {"STOREFRONT_ACCESS_LOG": "true"}),
+        "redis-worker": ("redis", {"CACHE_ASYNC_READS": "false"}),
         "redis-l1": ("redis", {"CACHE_L1_SIZE": "{l1_size}", "CACHE_L1_TTL_MS": "{l1_ttl_ms}"}),
         "cluster": ("cluster", {}),
         "gw-a": ("redis", {}),
