@@ -278,6 +278,7 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
           asio::buffer(target.data(), target.size()),
           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
             if (ec) return self->on_read_error(ec);
+            if (self->broken()) return;  // timed out meanwhile
             self->parser_.commit_bulk(n);
             self->read();
           });
