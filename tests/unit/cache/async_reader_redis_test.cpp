@@ -22,14 +22,9 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::RedisServer;
-using testing::TempDir;
-
-constexpr milliseconds kMargin{50};  // sanitizers, a loaded box
-
-Deadline later() {
-  return Deadline::after(seconds(5));
-}
+using testing::kMargin;
+using testing::later;
+using testing::timed;
 
 // An I/O thread, as the HTTP server runs them.
 class IoThread {
@@ -57,25 +52,8 @@ class IoThread {
   std::thread thread_;
 };
 
-class AsyncReaderTest : public ::testing::Test {
+class AsyncReaderTest : public testing::StandaloneRedisFixture {
  protected:
-  void SetUp() override {
-    if (!testing::redis_available()) GTEST_SKIP() << "redis-server / redis-cli not installed";
-    port_ = testing::pick_free_port();
-    server_ = std::make_unique<RedisServer>(dir_.path(), port_, extra_args());
-    ASSERT_TRUE(server_->started());
-  }
-  void TearDown() override {
-    if (server_) server_->resume();
-  }
-  virtual std::vector<std::string> extra_args() { return {}; }
-
-  RedisConfig config(const std::string& userinfo = "", const std::string& db = "") {
-    auto c = parse_redis_url("redis://" + userinfo + "127.0.0.1:" + std::to_string(port_) + db);
-    EXPECT_TRUE(c.ok());
-    return c.value();
-  }
-
   Result<Values> mget(AsyncReader& reader, std::vector<std::string> keys,
                       Deadline deadline = later()) {
     return io_.call<Result<Values>>([&](auto done) {
@@ -86,17 +64,6 @@ class AsyncReaderTest : public ::testing::Test {
     });
   }
 
-  template <class F>
-  static milliseconds timed(F&& f) {
-    auto start = Clock::now();
-    f();
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-  }
-
-  TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<RedisServer> server_;
-  obs::Registry registry_;
   IoThread io_;
 };
 

@@ -24,11 +24,8 @@ using testing::redis_command;
 using testing::RedisCluster;
 
 constexpr milliseconds kTimeout{50};
-constexpr milliseconds kMargin{50};
-
-Deadline later() {
-  return Deadline::after(seconds(5));
-}
+using testing::kMargin;
+using testing::later;
 
 double metric(const obs::Registry& registry, const std::string& series) {
   auto text = registry.render();

@@ -374,4 +374,21 @@ bool RedisCluster::wait_state_ok(const std::vector<int>& ports, std::chrono::mil
   return false;
 }
 
+void StandaloneRedisFixture::SetUp() {
+  if (!redis_available()) GTEST_SKIP() << "redis-server / redis-cli not installed";
+  port_ = pick_free_port();
+  server_ = std::make_unique<RedisServer>(dir_.path(), port_, extra_args());
+  ASSERT_TRUE(server_->started());
+}
+
+void StandaloneRedisFixture::TearDown() {
+  if (server_) server_->resume();
+}
+
+RedisConfig StandaloneRedisFixture::config(const std::string& userinfo, const std::string& db) {
+  auto c = parse_redis_url("redis://" + userinfo + "127.0.0.1:" + std::to_string(port_) + db);
+  EXPECT_TRUE(c.ok());
+  return c.value();
+}
+
 }  // namespace storefront::cache::testing

@@ -4,6 +4,7 @@
 // its own on free loopback ports in a temporary directory and kills them at
 // the end (also when an assertion fails: destructors send SIGKILL).
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -12,7 +13,26 @@
 #include <string>
 #include <vector>
 
+#include "cache/redis_config.hpp"
+#include "common/deadline.hpp"
+#include "obs/metrics.hpp"
+
 namespace storefront::cache::testing {
+
+// Fail-fast bound: command timeout plus this margin (sanitizers, a loaded box).
+inline constexpr std::chrono::milliseconds kMargin{50};
+
+// A deadline that never decides a test.
+inline Deadline later() {
+  return Deadline::after(std::chrono::seconds(5));
+}
+
+template <class F>
+std::chrono::milliseconds timed(F&& f) {
+  auto start = Clock::now();
+  f();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
 
 bool redis_available();  // redis-server and redis-cli were found at configure time
 
@@ -95,6 +115,22 @@ class RedisCluster {
   std::vector<int> ports_;
   std::vector<std::unique_ptr<RedisServer>> servers_;
   std::string error_;
+};
+
+// One redis-server on a free port per test (extra_args() adds flags).
+class StandaloneRedisFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  virtual std::vector<std::string> extra_args() { return {}; }
+
+  // redis://[userinfo]127.0.0.1:<port>[db]
+  RedisConfig config(const std::string& userinfo = "", const std::string& db = "");
+
+  TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<RedisServer> server_;
+  obs::Registry registry_;
 };
 
 }  // namespace storefront::cache::testing

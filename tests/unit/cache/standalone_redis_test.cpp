@@ -17,50 +17,16 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::kMargin;
+using testing::later;
 using testing::redis_command;
-using testing::RedisServer;
-using testing::TempDir;
+using testing::timed;
 
-// Fail-fast bound: command timeout plus this margin (sanitizers, a loaded box).
-constexpr milliseconds kMargin{50};
-
-Deadline later() {
-  return Deadline::after(seconds(5));
-}
-
-template <class F>
-milliseconds timed(F&& f) {
-  auto start = Clock::now();
-  f();
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-}
-
-class StandaloneRedisTest : public ::testing::Test {
+class StandaloneRedisTest : public testing::StandaloneRedisFixture {
  protected:
-  void SetUp() override {
-    if (!testing::redis_available()) GTEST_SKIP() << "redis-server / redis-cli not installed";
-    port_ = testing::pick_free_port();
-    server_ = std::make_unique<RedisServer>(dir_.path(), port_, extra_args());
-    ASSERT_TRUE(server_->started());
-  }
-  void TearDown() override {
-    if (server_) server_->resume();
-  }
-  virtual std::vector<std::string> extra_args() { return {}; }
-
-  RedisConfig config(const std::string& userinfo = "", const std::string& db = "") {
-    auto c = parse_redis_url("redis://" + userinfo + "127.0.0.1:" + std::to_string(port_) + db);
-    EXPECT_TRUE(c.ok());
-    return c.value();
-  }
   std::string redis(const std::vector<std::string>& args) {
     return redis_command(port_, args).value_or("(connection failed)");
   }
-
-  TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<RedisServer> server_;
-  obs::Registry registry_;
 };
 
 TEST_F(StandaloneRedisTest, GetSetDelIncrMgetPingTtl) {
