@@ -10,6 +10,7 @@ add_library(sf_cache STATIC
   ${CMAKE_CURRENT_LIST_DIR}/redis_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/redis_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/redis_connection.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/resp_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/response_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/standalone_client.cpp)
 target_link_libraries(sf_cache PUBLIC sf_obs Boost::headers PkgConfig::HIREDIS)

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "cache/async_reader.hpp"
+#include "cache/resp_parser.hpp"
 
 namespace storefront::cache {
 namespace {
