@@ -307,7 +307,7 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
     case Route::kCount:
       return count(ex, match.collection);
     case Route::kUsers:
-      if (is_post) return create_user(ex, match.collection, std::move(request.body()));
+      if (is_post) return create_user(ex, match.collection, request.body());
       return list_users(ex, match.collection);
     case Route::kUser:
       return show_user(ex, match.collection, match.name);
@@ -455,7 +455,8 @@ void Api::show_user(const ExchangePtr& ex, const std::string& collection, const 
   });
 }
 
-void Api::create_user(const ExchangePtr& ex, const std::string& collection, std::string body) {
+void Api::create_user(const ExchangePtr& ex, const std::string& collection,
+                      const std::string& body) {
   auto parsed = parse_new_user(body);
   if (auto* errors = std::get_if<ValidationErrors>(&parsed)) {
     return finish(ex, make_response(422, R"({"detail":)" + errors->detail_json + "}"));

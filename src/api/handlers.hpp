@@ -66,7 +66,7 @@ class Api final : public http::Handler {
   void load_users(const ExchangePtr& ex, const std::string& collection, bool skip_redis);
   void finish_cached(const ExchangePtr& ex, cache::CachedResponse&& served);
   void show_user(const ExchangePtr& ex, const std::string& collection, const std::string& name);
-  void create_user(const ExchangePtr& ex, const std::string& collection, std::string body);
+  void create_user(const ExchangePtr& ex, const std::string& collection, const std::string& body);
 
   ApiOptions options_;
   store::UserStore& store_;

@@ -51,7 +51,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
     }
     resolver_.async_resolve(
         node_.host, std::to_string(node_.port),
-        [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
+        [self = shared_from_this()](boost::system::error_code ec,
+                                    const tcp::resolver::results_type& r) {
           if (self->broken()) return;
           if (ec) return self->fail(ErrorKind::kUnavailable, "resolve: " + ec.message());
           asio::async_connect(self->socket_, r,
@@ -69,9 +70,9 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
     return std::min(deadline.at(), Clock::now() + command_timeout_);
   }
 
-  void submit(std::string command, Clock::time_point expiry, MgetCallback done) {
+  void submit(std::string_view command, Clock::time_point expiry, MgetCallback done) {
     if (broken()) return done(Error{ErrorKind::kUnavailable, "connection is broken"});
-    queue(std::move(command), expiry, std::move(done));
+    queue(command, expiry, std::move(done));
     if (state_ == State::kReady) flush();
   }
 
@@ -81,11 +82,11 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
     MgetCallback done;  // null for connection set-up (AUTH, SELECT)
     Clock::time_point expiry;
   };
-  static constexpr std::size_t kReadChunk = 16 * 1024;
+  static constexpr std::size_t kReadChunk = std::size_t{16} << 10;
   // A bulk string at least this much short is read straight into its string.
-  static constexpr std::size_t kDirectRead = 4 * 1024;
+  static constexpr std::size_t kDirectRead = std::size_t{4} << 10;
 
-  void queue(std::string command, Clock::time_point expiry, MgetCallback done) {
+  void queue(std::string_view command, Clock::time_point expiry, MgetCallback done) {
     out_.append(command);
     pending_.push_back(Pending{std::move(done), expiry});
     if (!timer_armed_) arm_timer(expiry);

@@ -39,8 +39,8 @@ class ReplyParser {
   std::span<char> bulk_target();
   void commit_bulk(std::size_t n);
 
-  static constexpr std::size_t kMaxLine = 64 * 1024;
-  static constexpr std::int64_t kMaxBulk = 64 * 1024 * 1024;
+  static constexpr std::size_t kMaxLine = std::size_t{64} << 10;
+  static constexpr std::int64_t kMaxBulk = std::int64_t{64} << 20;
 
  private:
   enum class State { kLine, kBulk, kBulkEnd };

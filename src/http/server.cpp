@@ -197,7 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void discard_until_closed() {
-    stream_.async_read_some(buffer_.prepare(64 * 1024),
+    stream_.async_read_some(buffer_.prepare(std::size_t{64} << 10),
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec) return self->close();
                               self->buffer_.consume(self->buffer_.size());
