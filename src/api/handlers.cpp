@@ -398,12 +398,6 @@ void Api::count(const ExchangePtr& ex, const std::string& collection) {
   });
 }
 
-namespace {
-cache::CachedResponse copy(const cache::CachedResponse& served) {
-  return served;  // shares the body
-}
-}  // namespace
-
 void Api::finish_cached(const ExchangePtr& ex, cache::CachedResponse&& served) {
   auto res = make_response(200, {});
   res.body() = std::move(served.body);  // shared with the cache: no copy
@@ -420,7 +414,10 @@ void Api::list_users(const ExchangePtr& ex, const std::string& collection) {
     if (ex->executor && cache_->async_reads()) {
       return cache_->lookup_async(key, ex->deadline, ex->executor,
                                   [this, ex, collection](const auto& found) {
-                                    if (found.hit) return finish_cached(ex, copy(*found.hit));
+                                    // A copy shares the body.
+                                    if (found.hit) {
+                                      return finish_cached(ex, cache::CachedResponse(*found.hit));
+                                    }
                                     load_users(ex, collection, found.skip_redis);
                                   });
     }

@@ -24,6 +24,7 @@ struct FakeRedisState {
   std::map<std::string, std::string, std::less<>> data;
   std::atomic<int> calls{0};
   std::atomic<bool> failing{false};
+  std::atomic<bool> hold_sets{false};  // SET waits while true (a slow background write)
 };
 
 class FakeRedis : public RedisClient {
@@ -48,6 +49,7 @@ class FakeRedis : public RedisClient {
     return out;
   }
   Status set(std::string_view key, std::string_view value, seconds, Deadline) override {
+    while (s_->hold_sets) std::this_thread::sleep_for(milliseconds(1));
     if (auto e = call()) return *e;
     std::lock_guard lock(s_->mutex);
     s_->data[std::string(key)] = std::string(value);
@@ -147,6 +149,27 @@ TEST_F(ResponseCacheTest, MissThenHit) {
   EXPECT_EQ(metric("storefront_cache_misses_total"), 1);
   EXPECT_EQ(metric("storefront_cache_bypass_total"), 0);
   EXPECT_EQ(metric("storefront_cache_breaker_state"), 0);
+}
+
+TEST_F(ResponseCacheTest, CallerJoiningAFinishedLoadIsAHit) {
+  auto cache = make();
+  int loads = 0;
+  auto loader = [&](Deadline) -> Result<std::string> {
+    ++loads;
+    return std::string("body");
+  };
+  state->hold_sets = true;  // the entry is not in Redis yet
+  EXPECT_EQ(cache->get_or_load(key, soon(), loader)->outcome, CacheOutcome::kMiss);
+  // Joins the completed flight (kept until its SET lands): served from memory.
+  auto second = cache->get_or_load(key, soon(), loader);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(*second->body, "body");
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(metric("storefront_cache_hits_total"), 1);
+  EXPECT_EQ(metric("storefront_cache_misses_total"), 1);
+  state->hold_sets = false;
+  cache->flush_writes();
 }
 
 TEST_F(ResponseCacheTest, InvalidateMakesNextReadMiss) {
