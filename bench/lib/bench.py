@@ -69,6 +69,15 @@ SETTINGS = {
 # name -> definition. kind "http": wrk against `target` and against nginx with
 # the same script; "driver": direct libmongoc loop vs storefront; "client":
 # sequential keep-alive client; "micro": Google Benchmark.
+def _driver_scenario(op: str, conns: int) -> dict:
+    """storefront vs direct_bench making the same libmongoc call (`op`)."""
+    what = "find_one by name" if op == "find" else "count"
+    load = ("names.lua", "/") if op == "find" else ("get.lua", f"/{C}/count")
+    return {"kind": "driver", "op": op, "conns": conns, "sf": "redis", "lua": load[0],
+            "path": load[1], "what": f"{what}: storefront vs direct libmongoc, "
+                                     f"{'1 at a time' if conns == 1 else f'{conns} concurrent'}"}
+
+
 SCENARIOS: dict[str, dict] = {
     "micro": {"kind": "micro", "what": "bench/micro (Google Benchmark)"},
     "users-nocache": {"kind": "http", "sf": "plain", "lua": "get.lua", "path": f"/{C}/users",
@@ -98,18 +107,7 @@ SCENARIOS: dict[str, dict] = {
               "what": f"GET /{C}/count"},
     "root": {"kind": "http", "sf": "redis", "lua": "get.lua", "path": "/",
              "what": "GET / (deployment description)"},
-    "driver-find-c1": {"kind": "driver", "op": "find", "conns": 1, "sf": "redis",
-                       "lua": "names.lua", "path": "/",
-                       "what": "find_one by name: storefront vs direct libmongoc, 1 at a time"},
-    "driver-count-c1": {"kind": "driver", "op": "count", "conns": 1, "sf": "redis",
-                        "lua": "get.lua", "path": f"/{C}/count",
-                        "what": "count: storefront vs direct libmongoc, 1 at a time"},
-    "driver-find-c16": {"kind": "driver", "op": "find", "conns": 16, "sf": "redis",
-                        "lua": "names.lua", "path": "/",
-                        "what": "find_one by name: storefront vs direct libmongoc, 16 concurrent"},
-    "driver-count-c16": {"kind": "driver", "op": "count", "conns": 16, "sf": "redis",
-                         "lua": "get.lua", "path": f"/{C}/count",
-                         "what": "count: storefront vs direct libmongoc, 16 concurrent"},
+    **{f"driver-{op}-c{n}": _driver_scenario(op, n) for n in (1, 16) for op in ("find", "count")},
     "gw-users-direct": {"kind": "http", "group": "gateway-users", "sf": "gw-a", "lua": "get.lua",
                         "path": f"/{C}/users", "cached": True,
                         "what": f"cached GET /{C}/users, 1 instance, no gateway"},

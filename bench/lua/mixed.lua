@@ -10,9 +10,6 @@ setup, done = report.setup, report.done
 
 local base = "/" .. (os.getenv("BENCH_COLLECTION") or "helloDoc")
 local names = tonumber(os.getenv("BENCH_NAMES") or "1000")
-local run = os.getenv("BENCH_RUN_ID") or tostring(os.time())
-local headers = { ["Content-Type"] = "application/json" }
-local n = 0
 
 function init(args)
   report.seed()
@@ -27,7 +24,5 @@ function request()
   elseif r <= 90 then
     return wrk.format("GET", base .. "/count")
   end
-  n = n + 1
-  local body = string.format('{"age": %d, "name": "bench-%s-%d-%d"}', n % 100, run, tid or 0, n)
-  return wrk.format("POST", base .. "/users", headers, body)
+  return report.post_new_user(base .. "/users")
 end

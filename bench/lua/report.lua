@@ -1,5 +1,5 @@
--- Shared by the bench/lua scripts: thread numbering and a machine-readable
--- summary line that bench/run parses ("BENCH_JSON {...}").
+-- Shared by the bench/lua scripts: thread numbering, unique users to POST and
+-- a machine-readable summary line that bench/run parses ("BENCH_JSON {...}").
 --
 --   package.path = (os.getenv("BENCH_LUA_DIR") or "bench/lua") .. "/?.lua;" .. package.path
 --   local report = require("report")
@@ -19,6 +19,18 @@ function M.seed()
   local salt = tonumber(os.getenv("BENCH_SEED") or "0") or 0
   math.randomseed(os.time() + salt * 7919 + (tonumber(tid) or 0) * 104729)
   for _ = 1, 10 do math.random() end
+end
+
+-- POST of a user with a name unique across threads and runs:
+-- "bench-<BENCH_RUN_ID>-<thread>-<n>" (bench/run deletes them afterwards).
+local run = os.getenv("BENCH_RUN_ID") or tostring(os.time())
+local json = { ["Content-Type"] = "application/json" }
+local posted = 0
+function M.post_new_user(path)
+  posted = posted + 1
+  local body = string.format('{"age": %d, "name": "bench-%s-%d-%d"}', posted % 100, run,
+                             tid or 0, posted)
+  return wrk.format("POST", path, json, body)
 end
 
 function M.done(summary, latency, requests)
