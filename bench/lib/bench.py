@@ -363,13 +363,13 @@ def direct(op: str, threads: int, duration: float, mongo_url: str) -> dict:
 
 def cleanup() -> None:
     """Deletes the users the write scenarios created (names bench-*)."""
-    direct("cleanup", 1, 1, STACK.ferretdb().url)
+    direct("cleanup", 1, 1, STACK.mongo().url)
 
 
 def run_driver(name: str, sc: dict, st: stk.Stack) -> dict:
     conns = sc["conns"]
     sf = st.storefront(sc["sf"])
-    db = st.ferretdb()
+    db = st.mongo()
     dur = SETTINGS["duration"]
     busy = st.all_pids()
     if SETTINGS["warmup"] > 0:
@@ -563,8 +563,8 @@ def main(argv: list[str]) -> int:
     results: list[dict] = []
     failures: list[str] = []
     try:
-        log("starting FerretDB and filling 1000 users")
-        STACK.ferretdb()
+        log("starting the MongoDB stand-in and filling 1000 users")
+        STACK.mongo()
         done_groups: set[str] = set()
         for n in names:
             sc = SCENARIOS[n]

@@ -1,6 +1,6 @@
 """The servers bench/run starts on loopback, started lazily and stopped at the end.
 
-FerretDB (1000 helloDoc users, index on name), redis-server standalone, a
+the MongoDB stand-in (1000 helloDoc users, index on name), redis-server standalone, a
 6-node Redis Cluster, storefront instances in several configurations, nginx
 serving the same response bytes as static files (the ceiling), and HAProxy in
 front of 1 or 3 storefront instances (the gateway). Process helpers come from
@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -104,7 +105,7 @@ class Stack:
         self.run_dir = run_dir
         self.settings = settings
         self.procs: dict[str, list[servers.Process]] = {}
-        self._ferret: servers.FerretDB | None = None
+        self._mongo: servers.MongoStandin | None = None
         self._redis: servers.RedisServer | None = None
         self._cluster: servers.RedisCluster | None = None
         self._sf: dict[str, servers.Storefront] = {}
@@ -112,15 +113,16 @@ class Stack:
         self._haproxy: dict[str, tuple[servers.Process, int]] = {}
 
     # ---- databases and caches
-    def ferretdb(self) -> servers.FerretDB:
-        if self._ferret is None:
-            f = servers.FerretDB(self.run_dir / "ferretdb")
-            f.start()
-            self._ferret = f
-            self.procs["ferretdb"] = [f]
-            out = servers.run_fill(f.url, COLLECTION, USERS, DATABASE)
+    def mongo(self) -> servers.MongoStandin:
+        """The MongoDB stand-in (mongo-java-server, in memory) with the users filled."""
+        if self._mongo is None:
+            m = servers.MongoStandin(self.run_dir / "mongo")
+            m.start()
+            self._mongo = m
+            self.procs["mongo"] = [m]
+            out = servers.run_fill(m.url, COLLECTION, USERS, DATABASE)
             (self.run_dir / "fill.log").write_text(out)
-        return self._ferret
+        return self._mongo
 
     def redis(self) -> servers.RedisServer:
         if self._redis is None:
@@ -156,7 +158,7 @@ class Stack:
         cache, extra = self.CONFIGS[name]
         s = self.settings
         env = {
-            "MONGODB_URL": self.ferretdb().url,
+            "MONGODB_URL": self.mongo().url,
             "MONGODB_DATABASE_NAME": DATABASE,
             "STOREFRONT_ACCESS_LOG": s["access_log"],
             "LOG_LEVEL": "warn",
@@ -337,7 +339,7 @@ backend storefront
         return [pid for g in self.procs for pid in self.pids(g)]
 
     def db_pids(self) -> list[int]:
-        return self.pids("ferretdb")
+        return self.pids("mongo")
 
     def redis_pids(self) -> list[int]:
         return self.pids("redis") + self.pids("redis-cluster")
@@ -379,11 +381,11 @@ backend storefront
                     break
             except (OSError, ValueError):
                 pass
-        ferret = "?"
-        gomod = servers.REPO / "tools" / "ferretdb" / "go.mod"
-        if gomod.exists():
-            ferret = next((ln.split()[-1] for ln in gomod.read_text().splitlines()
-                           if "github.com/FerretDB/FerretDB " in ln), "?")
+        standin = "?"
+        pom = servers.REPO / "tools" / "mongo-standin" / "pom.xml"
+        if pom.exists():
+            m = re.search(r"<mongo-java-server.version>([^<]+)<", pom.read_text())
+            standin = m.group(1) if m else "?"
         commit = run(["git", "-C", str(servers.REPO), "rev-parse", "--short", "HEAD"])
         dirty = run(["git", "-C", str(servers.REPO), "status", "--porcelain", "--", "src"])
         binary = build / "storefront"
@@ -397,7 +399,8 @@ backend storefront
             "nginx": run(["nginx", "-v"]),
             "haproxy": run(["haproxy", "-v"]),
             "redis-server": run(["redis-server", "--version"]),
-            "ferretdb": f"FerretDB {ferret} (SQLite backend, tools/ferretdb)",
+            "mongodb": f"mongo-java-server {standin} (in-memory backend, tools/mongo-standin)",
+            "java": run(["java", "-version"]),
             "libmongoc": run(["pkg-config", "--modversion", "libmongoc-1.0"]),
             "hiredis": run(["pkg-config", "--modversion", "hiredis"]),
             "compiler": run(["c++", "--version"]),

@@ -10,7 +10,7 @@
 # ------------------------------------------------------------------ ports
 # Everything hangs off one base port B (STACK_BASE_PORT, default 8080):
 #   B            gateway (HAProxy)            B+10  HAProxy stats + /metrics
-#   B+1 .. B+9   storefront instances         B+11  FerretDB
+#   B+1 .. B+9   storefront instances         B+11  MongoDB stand-in
 #   B+20 .. B+25 Redis Cluster nodes          B+12  Prometheus
 #                (cluster bus: port + 10000)  B+13  Alertmanager
 #                                             B+14  redis_exporter
@@ -19,7 +19,7 @@ stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   local base=$1 n=$2 i
   GATEWAY_PORT=$base
   STATS_PORT=$((base + 10))
-  FERRETDB_PORT=$((base + 11))
+  MONGO_PORT=$((base + 11))
   PROMETHEUS_PORT=$((base + 12))
   ALERTMANAGER_PORT=$((base + 13))
   REDIS_EXPORTER_PORT=$((base + 14))

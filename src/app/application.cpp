@@ -19,7 +19,6 @@
 #include "store/mongo_store.hpp"
 
 namespace storefront::app {
-namespace {
 
 store::MongoOptions mongo_options(const Config& config) {
   store::MongoOptions o;
@@ -32,6 +31,8 @@ store::MongoOptions mongo_options(const Config& config) {
   o.max_pool_size = static_cast<std::size_t>(config.worker_threads) + 4;
   return o;
 }
+
+namespace {
 
 http::ServerOptions server_options(const Config& config) {
   http::ServerOptions o;

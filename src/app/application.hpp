@@ -1,8 +1,12 @@
 #pragma once
 
 #include "app/config.hpp"
+#include "store/mongo_store.hpp"
 
 namespace storefront::app {
+
+// The driver options of every MongoStore this process opens.
+store::MongoOptions mongo_options(const Config& config);
 
 // Wires the layers together and serves until SIGTERM/SIGINT, then shuts
 // down gracefully. Returns the process exit code.

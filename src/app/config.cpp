@@ -289,7 +289,10 @@ std::string describe(const Config& config) {
 std::string usage() {
   std::string out =
       "usage: storefront [serve] [--flag=value ...]\n"
-      "       storefront fill --collection NAME --count N [--mongodb-url URL] [--database DB]\n\n"
+      "       storefront fill --collection NAME --count N [--mongodb-url URL] [--database DB]\n"
+      "       storefront probe-atomicity [--collection C] [--id ID] [--field F] [--clients N]\n"
+      "           N clients take 1 unit at a time from {_id: ID, F: <int>} until it is empty;\n"
+      "           prints {\"taken\": n, ...} (atomic servers never hand out more than F held)\n\n"
       "Settings (environment variable, flag):\n";
   for (const auto& option : options()) {
     fmt::format_to(std::back_inserter(out), "  {:<36} --{:<34} {}\n", option.env, option.flag,

@@ -8,6 +8,7 @@
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/fill.hpp"
+#include "app/probe.hpp"
 
 namespace {
 
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   using namespace storefront;
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
-  if (!args.empty() && (args[0] == "serve" || args[0] == "fill")) {
+  if (!args.empty() && (args[0] == "serve" || args[0] == "fill" || args[0] == "probe-atomicity")) {
     command = args[0];
     args.erase(args.begin());
   }
@@ -49,6 +50,20 @@ int main(int argc, char** argv) {
       return kUsageError;
     }
   }
+  app::ProbeArgs probe_args;
+  if (command == "probe-atomicity") {
+    config_args.clear();
+    auto parsed = app::parse_probe_args(args, config_args);
+    if (!parsed) {
+      std::fprintf(stderr, "storefront: %s\n", parsed.error().message.c_str());
+      return kUsageError;
+    }
+    probe_args = parsed.value();
+    if (auto problem = api::collection_name_problem(probe_args.collection)) {
+      std::fprintf(stderr, "storefront: invalid --collection: %s\n", problem->c_str());
+      return kUsageError;
+    }
+  }
   auto config = app::load_config([](const char* name) { return std::getenv(name); }, config_args);
   if (!config) {
     std::fprintf(stderr, "storefront: %s\n(see storefront --help)\n",
@@ -56,5 +71,6 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   if (command == "fill") return app::fill(config.value(), fill_args.collection, fill_args.count);
+  if (command == "probe-atomicity") return app::probe_atomicity(config.value(), probe_args);
   return app::serve(config.value(), binary_dir(argv[0]));
 }

@@ -66,7 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
-    server_.connections_.fetch_sub(1);
+    release_connection_slot();
     server_.untrack(this);
   }
 
@@ -209,6 +209,17 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
+    release_connection_slot();
+  }
+
+  // The connection stops counting towards the cap when its socket closes, not
+  // when the last reference to the session goes: a worker thread may still
+  // hold the request's reply callback (and so the session) for a moment after
+  // the peer has gone, and a new client must not be refused for that.
+  void release_connection_slot() {
+    if (!counted_) return;
+    counted_ = false;
+    server_.connections_.fetch_sub(1);
   }
 
   beast::tcp_stream stream_;
@@ -223,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool idle_ = false;
   bool busy_ = false;
+  bool counted_ = true;  // holds one of the server's connection slots
 };
 
 Server::Server(ServerOptions options, Handler& handler, obs::HttpMetrics& metrics)

@@ -76,6 +76,22 @@ void append_age(bson_t* doc, std::int64_t age) {
   }
 }
 
+constexpr std::uint32_t kCommandNotFound = 59;
+
+// `hello` (MongoDB 4.4.2+), or the legacy `isMaster` on servers that do not
+// know it (mongo-java-server, MongoDB before 4.4.2): both answer the same
+// fields GET / reads. `reply` is left initialised either way.
+bool run_hello(mongoc_client_t* client, bson_t& reply, bson_error_t& error) {
+  BsonPtr hello(BCON_NEW("hello", BCON_INT32(1)));
+  if (mongoc_client_command_simple(client, "admin", hello.get(), nullptr, &reply, &error)) {
+    return true;
+  }
+  if (error.code != kCommandNotFound) return false;
+  bson_destroy(&reply);
+  BsonPtr is_master(BCON_NEW("isMaster", BCON_INT32(1)));
+  return mongoc_client_command_simple(client, "admin", is_master.get(), nullptr, &reply, &error);
+}
+
 }  // namespace
 
 struct MongoStore::Metrics {
@@ -157,8 +173,8 @@ namespace {
 
 // libmongoc logs go through spdlog, so they share its format and level.
 void log_to_spdlog(mongoc_log_level_t level, const char* domain, const char* message, void*) {
-  // Servers without sessions (FerretDB) answer the driver's endSessions at
-  // shutdown with an error that means nothing to us.
+  // Servers without sessions (the mongo-java-server stand-in) answer the
+  // driver's endSessions at shutdown with an error that means nothing to us.
   if (std::strstr(message, "endSessions")) return;
   switch (level) {
     case MONGOC_LOG_LEVEL_ERROR:
@@ -297,6 +313,33 @@ Result<std::int64_t> MongoStore::count(std::string_view collection, Deadline dea
   return n;
 }
 
+Result<bool> MongoStore::decrement_if_at_least(std::string_view collection, std::string_view id,
+                                               std::string_view field, std::int64_t units,
+                                               Deadline deadline) {
+  Lease lease(*this, "find_and_modify");
+  auto coll = lease.collection(collection);
+  const std::string key(field);
+  // One conditional single-document update: the filter and the $inc are
+  // applied atomically by the server, so concurrent callers never take more
+  // than there is. Never a read followed by a write.
+  BsonPtr query(BCON_NEW("_id", BCON_UTF8(std::string(id).c_str()), key.c_str(), "{", "$gte",
+                         BCON_INT64(units), "}"));
+  BsonPtr update(BCON_NEW("$inc", "{", key.c_str(), BCON_INT64(-units), "}"));
+  mongoc_find_and_modify_opts_t* opts = mongoc_find_and_modify_opts_new();
+  mongoc_find_and_modify_opts_set_update(opts, update.get());
+  mongoc_find_and_modify_opts_set_max_time_ms(opts,
+                                              static_cast<std::uint32_t>(deadline.remaining_ms()));
+  bson_error_t error;
+  Reply reply;
+  const bool ok = mongoc_collection_find_and_modify_with_opts(coll.get(), query.get(), opts,
+                                                              &reply.doc, &error);
+  mongoc_find_and_modify_opts_destroy(opts);
+  if (!ok) return lease.fail(error);
+  // "value" is the document before the update, or null when the filter matched nothing.
+  bson_iter_t it;
+  return bson_iter_init_find(&it, &reply.doc, "value") && BSON_ITER_HOLDS_DOCUMENT(&it);
+}
+
 Status MongoStore::ping(Deadline deadline) {
   (void)deadline;
   Lease lease(*this, "ping");
@@ -316,11 +359,7 @@ Result<DeploymentInfo> MongoStore::describe(Deadline deadline) {
   bson_error_t error;
   {
     Reply hello;
-    BsonPtr cmd(BCON_NEW("hello", BCON_INT32(1)));
-    if (!mongoc_client_command_simple(lease.client(), "admin", cmd.get(), nullptr, &hello.doc,
-                                      &error)) {
-      return lease.fail(error);
-    }
+    if (!run_hello(lease.client(), hello.doc, error)) return lease.fail(error);
     bson_iter_t it;
     info.is_mongos = bson_string(&hello.doc, "msg").value_or("") == "isdbgrid";
     info.is_primary =
@@ -416,8 +455,8 @@ Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std
   auto coll = lease.collection(collection);
   FillReport report;
   bson_error_t error;
-  // Read which names exist, then insert only the missing ones. (Per-document
-  // upserts are idempotent too, but FerretDB answers each with a full scan.)
+  // Read which names exist, then insert only the missing ones: one query and
+  // one bulk insert instead of a round trip per document.
   std::unordered_set<std::string> existing;
   {
     bson_t filter = BSON_INITIALIZER;

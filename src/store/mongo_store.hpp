@@ -55,6 +55,12 @@ class MongoStore final : public UserStore {
   Result<DeploymentInfo> describe(Deadline deadline) override;
   Status ping(Deadline deadline) override;
 
+  // Atomically takes `units` from the integer `field` of the document `_id: id`
+  // if it holds at least that many: true when taken, false when short (or no
+  // such document). The primitive stock reservations build on.
+  Result<bool> decrement_if_at_least(std::string_view collection, std::string_view id,
+                                     std::string_view field, std::int64_t units, Deadline deadline);
+
   // Idempotent bulk fill used by `storefront fill`: upserts {age: i, name: prefix+i}.
   struct FillReport {
     std::int64_t inserted = 0;

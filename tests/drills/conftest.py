@@ -23,6 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stack import Stack, pick_base_port  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "functional"))
+import atomicity  # noqa: E402
+
 DRILL_LINES: list[str] = []
 _T0 = time.monotonic()
 
@@ -40,6 +43,11 @@ def stack(request):
         s.run("down", timeout=120, check=False)
         raise
     s.up_seconds = time.monotonic() - t0
+    mongo_url = f"mongodb://127.0.0.1:{s.port('MONGO_PORT')}"
+    check = atomicity.probe(mongo_url)
+    if not check.atomic:
+        s.run("down", timeout=180, check=False)
+        pytest.exit(atomicity.refusal(mongo_url, check), returncode=3)
     DRILL_LINES.append(f"stack up: {s.up_seconds:.0f}s (run dir {run_dir}, base port {s.base_port})")
     yield s
     down = s.run("down", timeout=180, check=False)

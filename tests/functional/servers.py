@@ -1,5 +1,5 @@
-"""Real servers for the functional tests: FerretDB, storefront, and a TCP proxy
-for fault injection. Everything listens on 127.0.0.1 on free ports."""
+"""Real servers for the functional tests: the MongoDB stand-in (mongo-java-server,
+scripts/mongo-standin), storefront, redis-server, and a TCP proxy for fault injection. Everything listens on 127.0.0.1 on free ports."""
 from __future__ import annotations
 
 import os
@@ -105,18 +105,24 @@ class Process:
             return ""
 
 
-class FerretDB(Process):
-    def __init__(self, workdir: Path, port: int | None = None):
+class MongoStandin(Process):
+    """The MongoDB stand-in (scripts/mongo-standin): mongo-java-server, in memory,
+    or in an H2 file under `data_dir` so that a restart on the same port keeps
+    the data."""
+
+    def __init__(self, workdir: Path, port: int | None = None, data_dir: Path | None = None):
         self.port = port or free_port()
-        self.data_root = workdir
-        data = workdir / "ferretdb-data"
-        data.mkdir(parents=True, exist_ok=True)
-        binary = CACHE / "bin" / "ferretdb"
-        if not binary.exists():
-            raise RuntimeError(f"{binary} missing: run scripts/bootstrap")
-        super().__init__([str(binary), "-listen-addr", f"127.0.0.1:{self.port}",
-                          "-sqlite-url", f"file:{data}/", "-log-level", "error"],
-                         workdir / "ferretdb.log")
+        self.workdir = workdir
+        self.data_dir = data_dir
+        workdir.mkdir(parents=True, exist_ok=True)
+        jar = CACHE / "mongo-standin" / "mongo-standin.jar"
+        if not jar.exists():
+            raise RuntimeError(f"{jar} missing: run scripts/bootstrap")
+        argv = [str(REPO / "scripts" / "mongo-standin"), "--port", str(self.port)]
+        if data_dir is not None:
+            argv += ["--data-dir", str(data_dir)]
+        super().__init__(argv, workdir / f"mongo-standin-{self.port}.log",
+                         env={**os.environ, "STOREFRONT_CACHE": str(CACHE)})
 
     @property
     def url(self) -> str:
@@ -124,7 +130,12 @@ class FerretDB(Process):
 
     def start(self) -> None:
         super().start()
-        wait_port(self.port)
+        # The JVM takes a second or two to bind.
+        wait_port(self.port, timeout=60)
+
+    def restarted(self) -> "MongoStandin":
+        """A new process on the same port and data directory (not started)."""
+        return MongoStandin(self.workdir, port=self.port, data_dir=self.data_dir)
 
 
 class Storefront(Process):

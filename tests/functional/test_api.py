@@ -14,7 +14,7 @@ CONTRACT_ROOT_KEYS = {
 }
 
 
-def test_root_has_every_contract_key(storefront, hello_doc, ferretdb):
+def test_root_has_every_contract_key(storefront, hello_doc, mongo):
     r = requests.get(storefront.url("/"))
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/json"
@@ -24,7 +24,7 @@ def test_root_has_every_contract_key(storefront, hello_doc, ferretdb):
     assert body["mongo_db"] == "somedb"
     assert body["mongo_topology_type"] == "Single"
     assert body["read_preference"] == "Primary()"
-    assert body["mongo_nodes"] == [["127.0.0.1", ferretdb.port]]
+    assert body["mongo_nodes"] == [["127.0.0.1", mongo.port]]
     assert body["mongo_is_primary"] is True
     assert body["mongo_is_mongos"] is False
     # A standalone has no shards and no replica set: null, not an error.
@@ -57,8 +57,8 @@ def test_list_users_returns_1000_with_ids(storefront, hello_doc):
     assert {u["name"]: u["age"] for u in users}["ly42"] == 42
 
 
-def test_list_users_caps_at_1000(storefront, ferretdb, collection):
-    run_fill(ferretdb.url, collection, 1005)
+def test_list_users_caps_at_1000(storefront, mongo, collection):
+    run_fill(mongo.url, collection, 1005)
     assert len(requests.get(storefront.url(f"/{collection}/users")).json()["users"]) == 1000
 
 
@@ -179,9 +179,9 @@ def test_keep_alive_serves_several_requests_on_one_connection(storefront):
             assert data.startswith(b"HTTP/1.1 200")
 
 
-def test_fill_is_idempotent(ferretdb, storefront, collection):
-    first = run_fill(ferretdb.url, collection, 50)
-    second = run_fill(ferretdb.url, collection, 50)
+def test_fill_is_idempotent(mongo, storefront, collection):
+    first = run_fill(mongo.url, collection, 50)
+    second = run_fill(mongo.url, collection, 50)
     assert "50 inserted" in first
     assert "0 inserted, 50 already present" in second
     assert requests.get(storefront.url(f"/{collection}/count")).json()["items_count"] == 50

@@ -23,8 +23,8 @@ def redis(workdir):
 
 
 @pytest.fixture
-def cached(spawn, ferretdb, redis):
-    return spawn.storefront({"MONGODB_URL": ferretdb.url,
+def cached(spawn, mongo, redis):
+    return spawn.storefront({"MONGODB_URL": mongo.url,
                              "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
 
 
@@ -47,12 +47,12 @@ def until_hit(app, collection, timeout=3.0):
 
 
 @pytest.mark.parametrize("async_reads", ["true", "false"])
-def test_first_call_misses_second_hits(spawn, ferretdb, redis, collection, async_reads):
+def test_first_call_misses_second_hits(spawn, mongo, redis, collection, async_reads):
     # true: hits are read on the I/O thread; false: every lookup takes a worker.
-    cached = spawn.storefront({"MONGODB_URL": ferretdb.url,
+    cached = spawn.storefront({"MONGODB_URL": mongo.url,
                                "REDIS_URL": f"redis://127.0.0.1:{redis.port}",
                                "CACHE_ASYNC_READS": async_reads})
-    run_fill(ferretdb.url, collection, 30)
+    run_fill(mongo.url, collection, 30)
     hits = metric(cached, "storefront_cache_hits_total")
     first = get_users(cached, collection)
     assert first.headers["X-Cache"] == "MISS"
@@ -65,8 +65,8 @@ def test_first_call_misses_second_hits(spawn, ferretdb, redis, collection, async
     assert info["cache"]["mode"] == "standalone" and info["cache"]["breaker"] == "closed"
 
 
-def test_ttl_is_respected(spawn, ferretdb, redis, collection):
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "CACHE_TTL_SECONDS": "1",
+def test_ttl_is_respected(spawn, mongo, redis, collection):
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "CACHE_TTL_SECONDS": "1",
                             "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
     assert get_users(app, collection).headers["X-Cache"] == "MISS"
     until_hit(app, collection)
@@ -76,8 +76,8 @@ def test_ttl_is_respected(spawn, ferretdb, redis, collection):
     assert get_users(app, collection).headers["X-Cache"] == "MISS"
 
 
-def test_write_on_one_instance_is_seen_by_the_other(spawn, ferretdb, redis, collection):
-    env = {"MONGODB_URL": ferretdb.url, "REDIS_URL": f"redis://127.0.0.1:{redis.port}"}
+def test_write_on_one_instance_is_seen_by_the_other(spawn, mongo, redis, collection):
+    env = {"MONGODB_URL": mongo.url, "REDIS_URL": f"redis://127.0.0.1:{redis.port}"}
     a, b = spawn.storefront(env, name="cache-a"), spawn.storefront(env, name="cache-b")
     assert get_users(a, collection).json() == {"users": []}
     until_hit(a, collection)
@@ -89,8 +89,8 @@ def test_write_on_one_instance_is_seen_by_the_other(spawn, ferretdb, redis, coll
         assert users == [created.json()], "the write must be visible at once"
 
 
-def test_concurrent_misses_make_one_query(cached, ferretdb, collection):
-    run_fill(ferretdb.url, collection, 200)
+def test_concurrent_misses_make_one_query(cached, mongo, collection):
+    run_fill(mongo.url, collection, 200)
     finds = metric(cached, "storefront_mongo_operation_duration_seconds_count", operation="find")
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         responses = list(pool.map(lambda _: get_users(cached, collection), range(16)))
@@ -99,10 +99,10 @@ def test_concurrent_misses_make_one_query(cached, ferretdb, collection):
     assert after - finds == 1
 
 
-def test_redis_down_serves_from_mongodb_and_breaker_opens(spawn, ferretdb, workdir, collection):
+def test_redis_down_serves_from_mongodb_and_breaker_opens(spawn, mongo, workdir, collection):
     redis = RedisServer(workdir)
     redis.start()
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url,
+    app = spawn.storefront({"MONGODB_URL": mongo.url,
                             "REDIS_URL": f"redis://127.0.0.1:{redis.port}",
                             "CACHE_BREAKER_FAILURES": "3", "CACHE_BREAKER_COOLDOWN_MS": "1000"})
     try:
@@ -135,10 +135,10 @@ def test_redis_down_serves_from_mongodb_and_breaker_opens(spawn, ferretdb, workd
         redis.stop()
 
 
-def test_paused_redis_costs_at_most_the_timeout(spawn, ferretdb, workdir, collection):
+def test_paused_redis_costs_at_most_the_timeout(spawn, mongo, workdir, collection):
     redis = RedisServer(workdir)
     redis.start()
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "REDIS_TIMEOUT_MS": "50",
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "REDIS_TIMEOUT_MS": "50",
                             "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
     try:
         get_users(app, collection)
@@ -163,8 +163,8 @@ def cluster(workdir):
     c.stop()
 
 
-def test_cluster_spreads_keys_and_survives_a_master_kill(spawn, ferretdb, cluster):
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "REDIS_URL": cluster.url,
+def test_cluster_spreads_keys_and_survives_a_master_kill(spawn, mongo, cluster):
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "REDIS_URL": cluster.url,
                             "CACHE_BREAKER_COOLDOWN_MS": "500"})
     collections = [f"cl{i}" for i in range(24)]
     for c in collections:
@@ -197,8 +197,8 @@ def test_cluster_spreads_keys_and_survives_a_master_kill(spawn, ferretdb, cluste
         time.sleep(0.3)
 
 
-def test_l1_hits_are_invalidated_by_a_local_write(spawn, ferretdb, redis, collection):
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "CACHE_L1_SIZE": "16",
+def test_l1_hits_are_invalidated_by_a_local_write(spawn, mongo, redis, collection):
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "CACHE_L1_SIZE": "16",
                             "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
     get_users(app, collection)
     until_hit(app, collection)

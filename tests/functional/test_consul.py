@@ -16,8 +16,8 @@ def consul():
     double.close()
 
 
-def test_registers_with_an_ip_address_and_a_reachable_check(spawn, ferretdb, consul):
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "CONSUL_HTTP_ADDR": consul.url,
+def test_registers_with_an_ip_address_and_a_reachable_check(spawn, mongo, consul):
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "CONSUL_HTTP_ADDR": consul.url,
                             "STOREFRONT_INSTANCE_ID": "sf-test-1"})
     reg = consul.wait_for(consul.registrations)[0]
     assert reg["path"] == "/v1/agent/service/register?replace-existing-checks=true"
@@ -36,8 +36,8 @@ def test_registers_with_an_ip_address_and_a_reachable_check(spawn, ferretdb, con
     assert consul.probe_check() == 200
 
 
-def test_sigterm_fails_readiness_then_deregisters_then_exits(spawn, ferretdb, consul):
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url, "CONSUL_HTTP_ADDR": consul.url,
+def test_sigterm_fails_readiness_then_deregisters_then_exits(spawn, mongo, consul):
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "CONSUL_HTTP_ADDR": consul.url,
                             "STOREFRONT_INSTANCE_ID": "sf-test-2"})
     consul.wait_for(consul.registrations)
     assert consul.probe_check() == 200
@@ -49,10 +49,10 @@ def test_sigterm_fails_readiness_then_deregisters_then_exits(spawn, ferretdb, co
     assert app.proc.wait(timeout=15) == 0
 
 
-def test_retries_with_backoff_until_the_agent_answers(spawn, ferretdb):
+def test_retries_with_backoff_until_the_agent_answers(spawn, mongo):
     consul = ConsulDouble(fail_first=3)
     try:
-        spawn.storefront({"MONGODB_URL": ferretdb.url, "CONSUL_HTTP_ADDR": consul.url})
+        spawn.storefront({"MONGODB_URL": mongo.url, "CONSUL_HTTP_ADDR": consul.url})
         consul.wait_for(lambda: len(consul.registrations()) >= 4, timeout=15)
         times = [c["time"] for c in consul.registrations()[:4]]
         gaps = [b - a for a, b in zip(times, times[1:])]
@@ -62,9 +62,9 @@ def test_retries_with_backoff_until_the_agent_answers(spawn, ferretdb):
         consul.close()
 
 
-def test_retries_while_the_agent_is_not_up_yet(spawn, ferretdb):
+def test_retries_while_the_agent_is_not_up_yet(spawn, mongo):
     port = free_port()
-    app = spawn.storefront({"MONGODB_URL": ferretdb.url,
+    app = spawn.storefront({"MONGODB_URL": mongo.url,
                             "CONSUL_HTTP_ADDR": f"http://127.0.0.1:{port}"})
     time.sleep(1.0)  # the agent comes up after storefront
     consul = ConsulDouble(port=port)

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from servers import FerretDB, metric_sample, run_fill
+from servers import metric_sample, run_fill
 
 FAST_FAIL_ENV = {
     "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "1000",
@@ -30,7 +30,7 @@ def assert_unavailable(r, elapsed, limit):
 
 
 def test_database_stopped_then_restarted(spawn, workdir):
-    db = spawn.ferretdb()
+    db = spawn.mongo(persistent=True)
     run_fill(db.url, "helloDoc", 10)
     app = spawn.storefront({"MONGODB_URL": db.url, **FAST_FAIL_ENV})
     assert requests.get(app.url("/helloDoc/count")).json()["items_count"] == 10
@@ -50,24 +50,20 @@ def test_database_stopped_then_restarted(spawn, workdir):
     assert metric_sample(metrics, "storefront_mongo_up") == 0
 
     # Same port, same data: the service recovers by itself.
-    revived = FerretDB(db.data_root, port=db.port)
-    spawn_started = revived
+    revived = spawn.track(db.restarted())
     revived.start()
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if requests.get(app.url("/health/ready")).status_code == 200:
-                break
-            time.sleep(0.2)
-        assert requests.get(app.url("/health/ready")).status_code == 200
-        assert requests.get(app.url("/helloDoc/count")).json()["items_count"] == 10
-        assert app.alive()
-    finally:
-        spawn_started.stop()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if requests.get(app.url("/health/ready")).status_code == 200:
+            break
+        time.sleep(0.2)
+    assert requests.get(app.url("/health/ready")).status_code == 200
+    assert requests.get(app.url("/helloDoc/count")).json()["items_count"] == 10
+    assert app.alive()
 
 
-def test_hung_database_answers_503_within_timeout(spawn, ferretdb):
-    proxy = spawn.proxy(ferretdb.port)
+def test_hung_database_answers_503_within_timeout(spawn, mongo):
+    proxy = spawn.proxy(mongo.port)
     app = spawn.storefront({"MONGODB_URL": f"mongodb://127.0.0.1:{proxy.port}", **FAST_FAIL_ENV})
     assert requests.get(app.url("/health/ready")).status_code == 200
     proxy.set_mode("blackhole")
@@ -83,9 +79,9 @@ def test_hung_database_answers_503_within_timeout(spawn, ferretdb):
         time.sleep(0.2)
 
 
-def test_sigterm_drains_in_flight_request(spawn, ferretdb):
-    run_fill(ferretdb.url, "drainDoc", 20)
-    proxy = spawn.proxy(ferretdb.port)
+def test_sigterm_drains_in_flight_request(spawn, mongo):
+    run_fill(mongo.url, "drainDoc", 20)
+    proxy = spawn.proxy(mongo.port)
     app = spawn.storefront({"MONGODB_URL": f"mongodb://127.0.0.1:{proxy.port}"})
     proxy.delay_s = 0.3  # every chunk towards and from the database waits
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -99,8 +95,8 @@ def test_sigterm_drains_in_flight_request(spawn, ferretdb):
     assert "draining" in app.log()
 
 
-def test_sigterm_fails_readiness_and_refuses_new_connections(spawn, ferretdb):
-    proxy = spawn.proxy(ferretdb.port)
+def test_sigterm_fails_readiness_and_refuses_new_connections(spawn, mongo):
+    proxy = spawn.proxy(mongo.port)
     app = spawn.storefront({"MONGODB_URL": f"mongodb://127.0.0.1:{proxy.port}",
                             "STOREFRONT_SHUTDOWN_GRACE_MS": "5000"})
     proxy.delay_s = 0.3
@@ -119,9 +115,9 @@ def test_sigterm_fails_readiness_and_refuses_new_connections(spawn, ferretdb):
     assert app.proc.wait(timeout=15) == 0
 
 
-def test_stuck_handler_is_answered_by_the_transport_timeout(spawn, ferretdb):
+def test_stuck_handler_is_answered_by_the_transport_timeout(spawn, mongo):
     """Even when a driver call hangs past every timeout, the client gets a 503."""
-    proxy = spawn.proxy(ferretdb.port)
+    proxy = spawn.proxy(mongo.port)
     app = spawn.storefront({"MONGODB_URL": f"mongodb://127.0.0.1:{proxy.port}",
                             "MONGODB_SOCKET_TIMEOUT_MS": "20000",
                             "STOREFRONT_REQUEST_TIMEOUT_MS": "1000"})
@@ -130,3 +126,22 @@ def test_stuck_handler_is_answered_by_the_transport_timeout(spawn, ferretdb):
     r, elapsed = timed_get(app.url("/x/count"), timeout=30)
     assert_unavailable(r, elapsed, 4.0)
     assert requests.get(app.url("/health/live")).status_code == 200
+
+
+def test_database_killed_mid_request_answers_503_never_500(spawn):
+    """SIGKILL of the stand-in while requests wait on it: every answer is a
+    503 with Retry-After (the driver sees a network error), none a 500."""
+    db = spawn.mongo()
+    run_fill(db.url, "helloDoc", 50)
+    proxy = spawn.proxy(db.port)
+    app = spawn.storefront({"MONGODB_URL": f"mongodb://127.0.0.1:{proxy.port}", **FAST_FAIL_ENV})
+    assert requests.get(app.url("/helloDoc/count")).status_code == 200
+    proxy.delay_s = 0.4  # requests are in flight when the server dies
+    paths = ["/helloDoc/count", "/helloDoc/users", "/helloDoc/users/ly1", "/"] * 3
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+        futures = [pool.submit(timed_get, app.url(p)) for p in paths]
+        time.sleep(0.2)
+        db.stop(signal.SIGKILL)
+        results = [f.result() for f in futures]
+    for r, elapsed in results:
+        assert_unavailable(r, elapsed, 5.0)

@@ -62,12 +62,12 @@ def test_request_counters_and_histograms_move(storefront, hello_doc):
 
 
 @pytest.fixture
-def cached_app(spawn, ferretdb, workdir):
+def cached_app(spawn, mongo, workdir):
     """A storefront with a Redis cache, so the cache panels have data too."""
     from servers import RedisServer
     redis = RedisServer(workdir)
     redis.start()
-    yield spawn.storefront({"MONGODB_URL": ferretdb.url,
+    yield spawn.storefront({"MONGODB_URL": mongo.url,
                             "REDIS_URL": f"redis://127.0.0.1:{redis.port}"})
     redis.stop()
 

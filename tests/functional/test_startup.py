@@ -45,8 +45,8 @@ def test_fill_rejects_bad_arguments():
     assert run({}, "fill", "--collection", "system.x").returncode == 2
 
 
-def test_configuration_is_printed_with_secrets_masked(spawn, ferretdb, tmp_path):
-    url = f"mongodb://admin:s3cr3t@127.0.0.1:{ferretdb.port}/?authSource=admin"
+def test_configuration_is_printed_with_secrets_masked(spawn, mongo, tmp_path):
+    url = f"mongodb://admin:s3cr3t@127.0.0.1:{mongo.port}/?authSource=admin"
     app = Storefront(tmp_path, {"MONGODB_URL": url, "REDIS_URL": "redis://:hunter2@127.0.0.1:1",
                                 "CONSUL_HTTP_TOKEN": "tok-123"})
     app.start()

@@ -1,5 +1,6 @@
 // Replies captured from a MongoDB 7 sharded cluster and replica set: the test
-// server (FerretDB) cannot produce them, so these paths are covered here.
+// server (the mongo-java-server stand-in, a standalone) cannot produce them, so these paths are
+// covered here.
 #include "store/topology.hpp"
 
 #include <gtest/gtest.h>
