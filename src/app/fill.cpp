@@ -2,8 +2,7 @@
 // holds its argument parsing.
 #include "app/fill.hpp"
 
-#include <charconv>
-#include <optional>
+#include "app/cli_args.hpp"
 
 namespace storefront::app {
 
@@ -11,23 +10,14 @@ Result<FillArgs> parse_fill_args(const std::vector<std::string>& args,
                                  std::vector<std::string>& rest) {
   FillArgs out;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value_of = [&](std::string_view flag) -> std::optional<std::string> {
-      if (arg == flag && i + 1 < args.size()) return args[++i];
-      if (arg.rfind(std::string(flag) + "=", 0) == 0) return arg.substr(flag.size() + 1);
-      return std::nullopt;
-    };
-    if (auto v = value_of("--collection")) {
+    if (auto v = flag_value(args, i, "--collection")) {
       out.collection = *v;
-    } else if (auto c = value_of("--count")) {
-      std::int64_t n = 0;
-      auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), n);
-      if (ec != std::errc() || ptr != c->data() + c->size() || n < 0 || n > 100000000) {
-        return Error{ErrorKind::kInvalid, "invalid --count '" + *c + "': expected 0..100000000"};
-      }
-      out.count = n;
+    } else if (auto c = flag_value(args, i, "--count")) {
+      auto n = integer_flag("--count", *c, 0, 100000000);
+      if (!n) return n.error();
+      out.count = *n;
     } else {
-      rest.push_back(arg);
+      rest.push_back(args[i]);
     }
   }
   return out;

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/validation.hpp"
@@ -21,6 +22,27 @@ std::string binary_dir(const char* argv0) {
   return exe.parent_path().string();
 }
 
+// Splits a subcommand's own flags from the configuration flags and checks its
+// --collection; false (after saying why on stderr) on a usage error.
+template <typename Args>
+bool parse_subcommand(storefront::Result<Args> (*parse)(const std::vector<std::string>&,
+                                                        std::vector<std::string>&),
+                      const std::vector<std::string>& args, std::vector<std::string>& config_args,
+                      Args& out) {
+  config_args.clear();
+  auto parsed = parse(args, config_args);
+  if (!parsed) {
+    std::fprintf(stderr, "storefront: %s\n", parsed.error().message.c_str());
+    return false;
+  }
+  out = std::move(parsed.value());
+  if (auto problem = storefront::api::collection_name_problem(out.collection)) {
+    std::fprintf(stderr, "storefront: invalid --collection: %s\n", problem->c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,32 +59,13 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> config_args = args;
   app::FillArgs fill_args;
-  if (command == "fill") {
-    config_args.clear();
-    auto parsed = app::parse_fill_args(args, config_args);
-    if (!parsed) {
-      std::fprintf(stderr, "storefront: %s\n", parsed.error().message.c_str());
-      return kUsageError;
-    }
-    fill_args = parsed.value();
-    if (auto problem = api::collection_name_problem(fill_args.collection)) {
-      std::fprintf(stderr, "storefront: invalid --collection: %s\n", problem->c_str());
-      return kUsageError;
-    }
-  }
   app::ProbeArgs probe_args;
-  if (command == "probe-atomicity") {
-    config_args.clear();
-    auto parsed = app::parse_probe_args(args, config_args);
-    if (!parsed) {
-      std::fprintf(stderr, "storefront: %s\n", parsed.error().message.c_str());
-      return kUsageError;
-    }
-    probe_args = parsed.value();
-    if (auto problem = api::collection_name_problem(probe_args.collection)) {
-      std::fprintf(stderr, "storefront: invalid --collection: %s\n", problem->c_str());
-      return kUsageError;
-    }
+  if (command == "fill" && !parse_subcommand(app::parse_fill_args, args, config_args, fill_args)) {
+    return kUsageError;
+  }
+  if (command == "probe-atomicity" &&
+      !parse_subcommand(app::parse_probe_args, args, config_args, probe_args)) {
+    return kUsageError;
   }
   auto config = app::load_config([](const char* name) { return std::getenv(name); }, config_args);
   if (!config) {

@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <charconv>
 #include <cstdio>
-#include <optional>
 #include <thread>
 
 #include "app/application.hpp"
+#include "app/cli_args.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "store/mongo_store.hpp"
@@ -19,26 +18,18 @@ Result<ProbeArgs> parse_probe_args(const std::vector<std::string>& args,
                                    std::vector<std::string>& rest) {
   ProbeArgs out;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value_of = [&](std::string_view flag) -> std::optional<std::string> {
-      if (arg == flag && i + 1 < args.size()) return args[++i];
-      if (arg.rfind(std::string(flag) + "=", 0) == 0) return arg.substr(flag.size() + 1);
-      return std::nullopt;
-    };
-    if (auto v = value_of("--collection")) {
+    if (auto v = flag_value(args, i, "--collection")) {
       out.collection = *v;
-    } else if (auto id = value_of("--id")) {
+    } else if (auto id = flag_value(args, i, "--id")) {
       out.id = *id;
-    } else if (auto field = value_of("--field")) {
+    } else if (auto field = flag_value(args, i, "--field")) {
       out.field = *field;
-    } else if (auto c = value_of("--clients")) {
-      auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), out.clients);
-      if (ec != std::errc() || ptr != c->data() + c->size() || out.clients < 1 ||
-          out.clients > 256) {
-        return Error{ErrorKind::kInvalid, "invalid --clients '" + *c + "': expected 1..256"};
-      }
+    } else if (auto c = flag_value(args, i, "--clients")) {
+      auto n = integer_flag("--clients", *c, 1, 256);
+      if (!n) return n.error();
+      out.clients = static_cast<int>(*n);
     } else {
-      rest.push_back(arg);
+      rest.push_back(args[i]);
     }
   }
   if (out.field.empty() || out.field.find_first_of("$.") != std::string::npos) {

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from load import Load
+from servers import CONTRACT_ROOT_KEYS
 from stack import REPO, wait_for
 
 RULE_FILES = sorted(p.name for p in (REPO / "deploy" / "prometheus" / "rules").glob("*.yml"))
@@ -56,6 +57,11 @@ def test_stack_is_up_and_up_is_idempotent(stack, report):
     assert served == {f"sf{i}" for i in range(1, stack.instances + 1)}
     body = requests.get(stack.gateway + "/helloDoc/count", timeout=5).json()
     assert body["items_count"] >= 1000
+    # GET / through the gateway, on the stand-in (no `hello`: the isMaster fallback).
+    root = requests.get(stack.gateway + "/", timeout=10)
+    assert root.status_code == 200, root.text
+    assert CONTRACT_ROOT_KEYS <= root.json().keys() and root.json()["status"] == "OK"
+    assert root.json()["collections"]["helloDoc"]["documents_count"] >= 1000
 
     # Prometheus: the production rule files, every target up
     groups = requests.get(stack.prometheus + "/api/v1/rules", timeout=5).json()["data"]["groups"]

@@ -16,6 +16,13 @@ REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
 BUILD_DIR = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build"))
 
+# The keys of pymongo-api's `GET /` (../shared/pymongo-api-contract.md).
+CONTRACT_ROOT_KEYS = {
+    "mongo_topology_type", "mongo_replicaset_name", "mongo_db", "read_preference",
+    "mongo_nodes", "mongo_primary_host", "mongo_secondary_hosts", "mongo_is_primary",
+    "mongo_is_mongos", "collections", "shards", "cache_enabled", "status",
+}
+
 
 def metric_sample(text: str, name: str, **labels) -> float:
     """The value of one series in Prometheus text format (0 when absent)."""

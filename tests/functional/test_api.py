@@ -4,14 +4,9 @@ import socket
 
 import requests
 
-from servers import run_fill
+from servers import CONTRACT_ROOT_KEYS, run_fill
 
 OID = re.compile(r"^[0-9a-f]{24}$")
-CONTRACT_ROOT_KEYS = {
-    "mongo_topology_type", "mongo_replicaset_name", "mongo_db", "read_preference",
-    "mongo_nodes", "mongo_primary_host", "mongo_secondary_hosts", "mongo_is_primary",
-    "mongo_is_mongos", "collections", "shards", "cache_enabled", "status",
-}
 
 
 def test_root_has_every_contract_key(storefront, hello_doc, mongo):
