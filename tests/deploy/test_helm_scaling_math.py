@@ -1,0 +1,47 @@
+"""docs/kubernetes.md's scaling math is the output of bench/lib/capacity.py on the committed
+bench results, and the chart's request-rate target follows from it (issue 15, section 3)."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+
+import yaml
+
+import helm_chart as hc
+
+REPO = hc.REPO
+DOC = REPO / "docs" / "kubernetes.md"
+CAPACITY = REPO / "bench" / "lib" / "capacity.py"
+
+
+def doc_command() -> list[str]:
+    m = re.search(r"^python3 bench/lib/capacity\.py (\S+\.json)(.*)$", DOC.read_text(), re.M)
+    assert m, "docs/kubernetes.md does not give the capacity.py command"
+    return [m.group(1), *m.group(2).split()]
+
+
+def doc_table() -> str:
+    m = re.search(r"<!-- capacity:begin -->\n(.*?)\n<!-- capacity:end -->", DOC.read_text(), re.S)
+    assert m, "capacity table markers missing in docs/kubernetes.md"
+    return m.group(1)
+
+
+def test_helm_capacity_table_is_the_tools_output():
+    out = subprocess.run([sys.executable, str(CAPACITY), *doc_command()], capture_output=True,
+                         text=True, timeout=60, cwd=REPO, check=True).stdout.strip()
+    assert out == doc_table(), "re-run the command in docs/kubernetes.md and paste its output"
+
+
+def test_helm_request_rate_target_follows_from_the_sale_day_row():
+    row = next(line for line in doc_table().splitlines() if line.startswith("| sale-day |"))
+    cpu_us = float(row.split("|")[6])
+    want = math.floor(0.6 / (cpu_us * 1e-6) / 100) * 100
+    values = yaml.safe_load((hc.CHART / "values.yaml").read_text())
+    sale = yaml.safe_load(hc.SALE_DAY_VALUES.read_text())
+    assert values["autoscaling"]["targetCPUUtilizationPercentage"] == 60
+    for v in (values, sale):
+        assert int(v["autoscaling"]["requestRate"]["targetAverageValue"]) == want
+    assert f"**Request-rate target {want:,} req/s per pod**" in DOC.read_text()
