@@ -33,6 +33,9 @@ CRD_SCHEMAS = Path(__file__).resolve().parent / "crd-schemas"
 # package that ships it).
 KUBE_VERSION = "1.37.0"
 RELEASE = "storefront"
+# Pre-scale in mode hpa needs an image with kubectl (the chart names none).
+PRESCALE = ("preScale.enabled=true", "preScale.kubectlImage.repository=registry.example/kubectl",
+            "preScale.kubectlImage.tag=v1.37.0")
 NAMESPACE = "storefront"
 
 # (apiVersion, kind) -> our schema file

@@ -33,7 +33,7 @@ SECRET_VARS = {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN"}
 CASES = [
     ("default", (), ()),
     ("sale-day", (hc.SALE_DAY_VALUES,), ()),
-    ("hpa-prescale", (), ("preScale.enabled=true",)),
+    ("hpa-prescale", (), hc.PRESCALE),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -95,7 +95,7 @@ def test_helm_min_above_max_fails_the_render(mode):
 
 def test_helm_prescale_floor_not_above_max():
     with pytest.raises(hc.RenderError, match="preScale.minReplicas 20 is above"):
-        hc.render((), ("preScale.enabled=true", "preScale.minReplicas=20"))
+        hc.render((), hc.PRESCALE + ("preScale.minReplicas=20",))
 
 
 @pytest.mark.parametrize("_,files,sets", CASES, ids=IDS)
@@ -176,8 +176,13 @@ def test_helm_request_rate_reads_an_exported_metric_and_real_routes():
 
 # ------------------------------------------------------------------ pre-scale
 
+def test_helm_prescale_without_a_kubectl_image_fails_the_render():
+    with pytest.raises(hc.RenderError, match="an image with kubectl"):
+        hc.render((), ("preScale.enabled=true",))
+
+
 def test_helm_prescale_cronjobs_raise_and_restore_the_floor():
-    objects = hc.render((), ("preScale.enabled=true",))
+    objects = hc.render((), hc.PRESCALE)
     jobs = {j["metadata"]["name"]: j for j in hc.by_kind(objects, "CronJob")}
     assert set(jobs) == {"storefront-prescale-start", "storefront-prescale-end"}
     want = {"start": VALUES["preScale"]["minReplicas"], "end": VALUES["autoscaling"]["minReplicas"]}
