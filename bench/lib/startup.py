@@ -142,16 +142,19 @@ def main() -> int:
             redis.stop()
             mongo.stop()
 
+    load = os.getloadavg()[0]
     print(f"storefront start-to-ready, {args.runs} starts, {binary} "
-          f"(STOREFRONT_IO_THREADS={args.io_threads}, MongoDB-wire stand-in + redis-server on loopback)\n")
+          f"(STOREFRONT_IO_THREADS={args.io_threads}, MongoDB-wire stand-in + redis-server on loopback, "
+          f"load average {load:.1f} on {os.cpu_count()} cores)\n")
     print("| from exec to | min ms | median ms | p90 ms | max ms |")
     print("|---|--:|--:|--:|--:|")
     for mark in ("listen", "live", "ready"):
         xs = sorted(s[mark] * 1000 for s in samples)
         p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
         print(f"| {mark} | {xs[0]:.1f} | {statistics.median(xs):.1f} | {p90:.1f} | {xs[-1]:.1f} |")
-    print(f"\nidle, readiness probe every 2 s: {idle * 1000:.2f} millicores "
-          f"over {args.idle_seconds:.0f} s")
+    resolution = 1000 / CLK_TCK / args.idle_seconds  # millicores of one /proc tick
+    shown = f"{idle * 1000:.2f}" if idle > 0 else f"< {resolution:.2f} (no /proc tick)"
+    print(f"\nidle, readiness probe every 2 s: {shown} millicores over {args.idle_seconds:.0f} s")
     return 0
 
 
