@@ -337,32 +337,29 @@ def test_helm_consul_registration_advertises_the_pod_ip():
 
 
 def storefront_binary() -> Path:
-    build = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build"))
-    return build / "storefront"
-
-
-@pytest.mark.parametrize("_,files,sets", CASES, ids=IDS)
-def test_helm_rendered_environment_is_accepted_by_storefront(_, files, sets, tmp_path):
-    """The real binary parses the chart's environment: no variable it rejects (exit 2), and
-    the configuration it logs has the chart's values. Databases point at a closed loopback
-    port; --port=0 (a flag wins over PORT) picks a free one."""
-    binary = storefront_binary()
+    binary = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build")) / "storefront"
     if not binary.is_file():
         pytest.skip(f"{binary} not built (scripts/test sets STOREFRONT_BUILD_DIR)")
-    env = {e["name"]: e["value"] for e in env_of(hc.render(files, sets)).values() if "value" in e}
+    return binary
+
+
+def logged_configuration(env: dict[str, str], workdir: Path) -> dict[str, str]:
+    """Start the real binary with `env` (databases on a closed loopback port, --port=0: a flag
+    wins over PORT), wait until it listens, stop it, and return the configuration it logged."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    env.update(MONGODB_URL=f"mongodb://127.0.0.1:{closed}/?serverSelectionTimeoutMS=200",
-               REDIS_URL=f"redis://127.0.0.1:{closed}", STOREFRONT_INSTANCE_ID="pod-0",
-               STOREFRONT_SWAGGER_DIR=str(tmp_path), PATH=os.environ.get("PATH", ""))
+    env = {**env, "MONGODB_URL": f"mongodb://127.0.0.1:{closed}/?serverSelectionTimeoutMS=200",
+           "PATH": os.environ.get("PATH", "")}
+    if "REDIS_URL" in env:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{closed}"
     for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"):
         if k in os.environ:
             env[k] = os.environ[k]
-    log = tmp_path / "storefront.log"
+    log = workdir / "storefront.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(binary), "--port=0", "--bind=127.0.0.1"], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([str(storefront_binary()), "--port=0", "--bind=127.0.0.1"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and proc.poll() is None and "listening" not in log.read_text():
@@ -372,12 +369,33 @@ def test_helm_rendered_environment_is_accepted_by_storefront(_, files, sets, tmp
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    block = text.split("starting with:\n", 1)[1].split("\n\n", 1)[0]
+    return {m.group(1): m.group(2) for m in re.finditer(r"^  (\S+) *(.*?)\s*$", block, re.M)}
+
+
+@pytest.mark.parametrize("_,files,sets", CASES, ids=IDS)
+def test_helm_rendered_environment_is_accepted_by_storefront(_, files, sets, tmp_path):
+    """The real binary parses the chart's environment (no variable it rejects with exit 2)
+    and logs the chart's values as its configuration."""
+    env = {e["name"]: e["value"] for e in env_of(hc.render(files, sets)).values() if "value" in e}
+    env.update(STOREFRONT_INSTANCE_ID="pod-0", STOREFRONT_SWAGGER_DIR=str(tmp_path))
+    logged = logged_configuration(env, tmp_path)
+    assert set(config_variables()) == set(logged), "the binary logs other settings than config.cpp"
     for name, value in env.items():
-        if name in ("PATH", "PORT", "STOREFRONT_BIND") or name.endswith("_OPTIONS") or name in SECRET_VARS:
-            continue
-        shown = f"{value}ms" if name.endswith("_MS") else value
-        assert re.search(rf"^\s*{name}\s+{re.escape(shown)}\s*$", text, re.M), \
-            f"{name}={value} not in the logged configuration:\n{text}"
+        if name in ("PORT", "STOREFRONT_BIND", "MONGODB_URL", "REDIS_URL"):
+            continue  # overridden for the test
+        assert logged[name] == (f"{value}ms" if name.endswith("_MS") else value), name
+
+
+def test_helm_defaults_named_in_values_are_the_applications(tmp_path):
+    """values.yaml names the application's default after each null (`KEY: null  # 2000`):
+    those are what the binary runs with when the chart leaves the variable unset."""
+    logged = logged_configuration({}, tmp_path)
+    named = re.findall(r"^  ([A-Z][A-Z0-9_]+): null +# ([0-9]+|true|false)\b",
+                       (hc.CHART / "values.yaml").read_text(), re.M)
+    assert len(named) >= 15
+    for name, default in named:
+        assert logged[name] == (f"{default}ms" if name.endswith("_MS") else default), name
 
 
 # ------------------------------------------------------------------ pod hardening
