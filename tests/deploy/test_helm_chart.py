@@ -11,6 +11,7 @@ prove that check rejects unknown fields and wrong types.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -149,13 +150,38 @@ def test_helm_validation_rejects_broken_custom_resource(make, breakage, expect):
 @pytest.mark.parametrize("sets,expect", [
     (("podSecurityContext.runAsUser=storefront",), "runAsUser"),
     (("securityContext.readOnlyRootFilesytem=true",), "readOnlyRootFilesytem"),
-    (("service.port=http",), "port"),
-], ids=["wrong-type", "typo", "wrong-type-port"])
+    (("podSecurityContext.runAsNonroot=true",), "runAsNonroot"),
+], ids=["wrong-type", "typo", "typo-case"])
 def test_helm_validation_rejects_broken_values_end_to_end(sets, expect):
-    """A values mistake that renders fine still fails the schema check."""
+    """The free-form blocks (passed through as Kubernetes fields) are not in
+    values.schema.json: a mistake there renders, and the Kubernetes schema check fails."""
     objects = hc.render((), sets)
     errors = [e for o in objects for e in hc.validation_errors(o)]
     assert errors and any(expect in e for e in errors), errors
+
+
+@pytest.mark.parametrize("sets,expect", [
+    (("autoscaling.minReplica=3",), "additional properties 'minReplica' not allowed"),
+    (("service.port=http",), "at '/service/port': got string, want integer"),
+    (("config.STOREFRONT_SHUTDOWN_GRACE=3",), "'STOREFRONT_SHUTDOWN_GRACE' not allowed"),
+    (("config.MONGODB_URL=mongodb://u:p@h/",), "'MONGODB_URL' not allowed"),
+    (("autoscaling.mode=vpa",), "at '/autoscaling/mode'"),
+    (("preScale.start=9:30",), "at '/preScale/start'"),
+], ids=["typo", "wrong-type", "unknown-variable", "credentials-in-config", "bad-enum", "bad-cron"])
+def test_helm_values_schema_rejects_broken_values(sets, expect):
+    """values.schema.json: Helm refuses a typo or a wrong type in the chart's own values
+    before rendering (lint, template and install alike)."""
+    with pytest.raises(hc.RenderError, match=re.escape(expect)):
+        hc.render((), sets)
+
+
+def test_helm_values_schema_knows_every_setting():
+    schema = json.loads((hc.CHART / "values.schema.json").read_text())
+    names = set(re.findall(r'\{"([A-Z][A-Z0-9_]+)",\s*"[a-z0-9-]+",',
+                           (REPO / "src" / "app" / "config.cpp").read_text()))
+    secret = set(schema["properties"]["secret"]["properties"]["keys"]["properties"])
+    assert set(schema["properties"]["config"]["properties"]) == names - secret
+    assert secret == {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN"}
 
 
 def test_helm_lint_fails_on_a_broken_template(tmp_path):

@@ -318,11 +318,6 @@ def test_helm_values_reach_the_container(_, files, sets):
     assert env["STOREFRONT_INSTANCE_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
 
 
-def test_helm_credentials_are_refused_in_plain_config():
-    with pytest.raises(hc.RenderError, match="config.MONGODB_URL carries credentials"):
-        hc.render((), ("config.MONGODB_URL=mongodb://u:p@h/",))
-
-
 def test_helm_secret_carries_only_set_credentials():
     objects = hc.render((), ("secret.values.REDIS_URL=",))
     data = hc.one(objects, "Secret")["stringData"]
