@@ -119,7 +119,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="sf-startup-") as tmp:
         work = Path(tmp)
-        mongo = servers.FerretDB(work)
+        mongo = servers.MongoStandin(work / "mongo")
         redis = servers.RedisServer(work)
         mongo.start()
         redis.start()
