@@ -224,7 +224,7 @@ q() {
 q1() {
   local out
   out="$(q "$@")" || die "query on $1 failed (see above)"
-  printf '%s\n' "$out" | head -n1
+  printf '%s\n' "${out%%$'\n'*}"
 }
 
 # wait_until DESCRIPTION COMMAND... : retries COMMAND (which must print a
@@ -234,7 +234,7 @@ wait_until() {
   shift
   while :; do
     out="$("$@" 2>/dev/null || true)"
-    out="$(printf '%s\n' "$out" | head -n1)"
+    out="${out%%$'\n'*}"
     if [[ -n "$out" ]]; then
       printf '%s\n' "$out"
       return 0
@@ -479,7 +479,10 @@ report() {
 
   printf '\n== replica sets ==\n'
   for rs in "$CONFIG_RS" "${SHARD_RS[@]}"; do
-    svc="$(members_of "$rs" | head -n1)"
+    # The first line without `| head -n1`: head exiting early can kill the
+    # writer with SIGPIPE, and pipefail turns that into exit 141.
+    svc="$(members_of "$rs")"
+    svc="${svc%%$'\n'*}"
     lines="$(q "$svc" "$(port_of "$rs")" admin "$JS_MEMBERS")" || die "rs.status() on $svc failed"
     printf '%s (%s members):\n' "$rs" "$(grep -c . <<<"$lines")"
     while IFS= read -r line; do
