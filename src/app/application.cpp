@@ -110,6 +110,7 @@ std::unique_ptr<discovery::ConsulRegistrar> start_registration(const Config& con
   o.address = config.advertise_address;
   o.port = port;
   o.version = STOREFRONT_VERSION;
+  o.check_interval = std::chrono::seconds(config.check_interval_s);
   auto registrar = std::make_unique<discovery::ConsulRegistrar>(std::move(o));
   if (auto status = registrar->start(); !status) {
     spdlog::error("consul registration disabled: {}", status.error().message);

@@ -55,6 +55,7 @@ struct Config {
   std::string consul_token;
   std::string advertise_address;
   std::string instance_id;
+  std::int64_t check_interval_s = 5;  // Consul's HTTP check of /health/ready
   // Misc
   std::string log_level = "info";
   bool access_log = true;

@@ -111,28 +111,54 @@ Status ConsulRegistrar::register_once() {
   return ok_status();
 }
 
+Result<bool> ConsulRegistrar::still_registered() {
+  auto res = http_request(agent_, "GET", "/v1/agent/service/" + options_.instance_id, "",
+                          token_header(options_.token), options_.request_timeout);
+  if (!res) return res.error();
+  if (res->status == 200) return true;
+  if (res->status == 404) return false;
+  return Error{ErrorKind::kUnavailable,
+               "consul answered " + std::to_string(res->status) + ": " + res->body};
+}
+
+Status ConsulRegistrar::step(bool& registered) {
+  if (registered) {
+    auto known = still_registered();
+    if (!known) {
+      registered = false;
+      return known.error();
+    }
+    if (*known) return ok_status();
+    spdlog::warn(
+        "consul at {} no longer knows {} (agent restarted without its state?); "
+        "registering again",
+        options_.agent_url, options_.instance_id);
+    registered = false;
+  }
+  auto status = register_once();
+  if (status) {
+    spdlog::info("registered {} ({}:{}) with consul at {}", options_.instance_id, options_.address,
+                 options_.port, options_.agent_url);
+    registered = true;
+  }
+  return status;
+}
+
 void ConsulRegistrar::run() {
   auto backoff = std::chrono::milliseconds(200);
   bool registered = false;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    auto status = register_once();
+    auto status = step(registered);
     lock.lock();
     if (stopping_) break;
-    std::chrono::milliseconds wait;
+    std::chrono::milliseconds wait = options_.verify_every;
     if (status) {
-      if (!registered) {
-        spdlog::info("registered {} ({}:{}) with consul at {}", options_.instance_id,
-                     options_.address, options_.port, options_.agent_url);
-      }
-      registered = true;
       backoff = std::chrono::milliseconds(200);
-      wait = options_.refresh_every;
     } else {
       spdlog::warn("consul registration failed, retrying in {} ms: {}", backoff.count(),
                    status.error().message);
-      registered = false;
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
     }
@@ -150,7 +176,10 @@ void ConsulRegistrar::deregister() {
   if (thread_.joinable()) thread_.join();
   auto res = http_request(agent_, "PUT", "/v1/agent/service/deregister/" + options_.instance_id, "",
                           token_header(options_.token), options_.request_timeout);
-  if (!res || res->status != 200) {
+  if (res && res->status == 404) {
+    // Gone already: deregistered by an operator, or the agent lost its state.
+    spdlog::info("{} was not registered with consul any more", options_.instance_id);
+  } else if (!res || res->status != 200) {
     spdlog::warn("consul deregistration of {} failed: {}", options_.instance_id,
                  res ? std::to_string(res->status) : res.error().message);
   } else {

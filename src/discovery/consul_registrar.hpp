@@ -20,10 +20,16 @@ struct RegistrationOptions {
   std::string version;
   std::chrono::seconds check_interval{5};
   std::chrono::seconds check_timeout{2};
-  std::chrono::seconds deregister_critical_after{60};
+  // Long enough that an instance which died without deregistering stays in
+  // the catalog (critical, so out of DNS and the gateway) while Prometheus,
+  // which discovers its targets in Consul, reports it down (for: 2m).
+  std::chrono::seconds deregister_critical_after{600};
   std::chrono::milliseconds request_timeout{2000};
   std::chrono::milliseconds max_backoff{5000};
-  std::chrono::seconds refresh_every{30};
+  // How often the agent is asked whether it still has the registration: an
+  // agent restarted without its state (a -dev agent, a lost data dir) forgets
+  // it, and the instance is registered again at the next verification.
+  std::chrono::milliseconds verify_every{2000};
 };
 
 // The agent service registration payload (Consul /v1/agent/service/register).
@@ -34,8 +40,8 @@ std::string registration_payload(const RegistrationOptions& options);
 Result<std::string> detect_local_ip(const std::string& peer_host, const std::string& peer_port);
 
 // Registers this instance with the local Consul agent in the background,
-// retrying with exponential backoff until the agent answers, and refreshes the
-// registration periodically (an agent restarted without its state forgets it).
+// retrying with exponential backoff until the agent answers, and verifies the
+// registration periodically, registering again when the agent lost it.
 class ConsulRegistrar {
  public:
   explicit ConsulRegistrar(RegistrationOptions options);
@@ -51,7 +57,11 @@ class ConsulRegistrar {
 
  private:
   void run();
+  // One round: verify (when registered) or register; updates `registered`.
+  Status step(bool& registered);
   Status register_once();
+  // true: the agent has our service; false: it does not (404).
+  Result<bool> still_registered();
 
   RegistrationOptions options_;
   HttpUrl agent_;

@@ -1,8 +1,10 @@
 """Real servers for the functional tests: the MongoDB stand-in (mongo-java-server,
-scripts/mongo-standin), storefront, redis-server, and a TCP proxy for fault injection. Everything listens on 127.0.0.1 on free ports."""
+scripts/mongo-standin), storefront, redis-server, a Consul agent, and a TCP proxy for
+fault injection. Everything listens on 127.0.0.1 on free ports."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -354,3 +356,92 @@ class RedisCluster:
     def stop(self) -> None:
         for n in self.nodes:
             n.stop()
+
+
+class ConsulAgent(Process):
+    """A real HashiCorp Consul agent (`consul agent -dev`: one in-memory server)
+    with the local stack's configuration (deploy/local/consul.hcl.tmpl) on free
+    loopback ports. restart() keeps the ports; a -dev agent forgets every
+    registration when it stops, like an agent that lost its data dir."""
+
+    TEMPLATE = REPO / "deploy" / "local" / "consul.hcl.tmpl"
+
+    def __init__(self, workdir: Path, name: str = "consul", extra_hcl: str = ""):
+        binary = CACHE / "bin" / "consul"
+        if not binary.exists():
+            raise RuntimeError(f"{binary} missing: run scripts/bootstrap")
+        self.http_port, self.dns_port, self.serf_port, self.server_port = (free_port() for _ in range(4))
+        config = self.TEMPLATE.read_text()
+        for key, value in {"CONSUL_HTTP_PORT": self.http_port, "CONSUL_DNS_PORT": self.dns_port,
+                           "CONSUL_SERF_PORT": self.serf_port,
+                           "CONSUL_SERVER_PORT": self.server_port}.items():
+            config = config.replace(f"@{key}@", str(value))
+        assert not re.search(r"^[^#]*@[A-Z_]+@", config, re.M), f"unfilled placeholder in {self.TEMPLATE}"
+        path = workdir / f"{name}.hcl"
+        path.write_text(config + extra_hcl)
+        super().__init__([str(binary), "agent", "-dev", f"-config-file={path}"], workdir / f"{name}.log")
+        self.token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/v1/status/leader", timeout=1).json():
+                    return
+            except (requests.RequestException, ValueError):
+                pass
+            if not self.alive():
+                break
+            time.sleep(0.1)
+        raise TimeoutError(f"consul on {self.http_port} has no leader:\n{self.log()[-3000:]}")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def api(self, method: str, path: str, **kw) -> requests.Response:
+        headers = {"X-Consul-Token": self.token} if self.token else {}
+        return requests.request(method, self.url + path, headers=headers, timeout=5, **kw)
+
+    def service(self, service_id: str) -> dict | None:
+        """The agent's copy of a registration, None when it has none."""
+        r = self.api("GET", f"/v1/agent/service/{service_id}")
+        if r.status_code == 404:
+            return None
+        r.raise_for_status()
+        return r.json()
+
+    def check(self, service_id: str) -> dict | None:
+        checks = self.api("GET", "/v1/agent/checks").json()
+        return next((c for c in checks.values() if c["ServiceID"] == service_id), None)
+
+    def srv(self, service: str = "storefront") -> list[int]:
+        """Ports in the SRV answer for _<service>._tcp.service.consul (what HAProxy resolves)."""
+        import dns.message
+        import dns.query
+        import dns.rcode
+        import dns.rdatatype
+        query = dns.message.make_query(f"_{service}._tcp.service.consul", dns.rdatatype.SRV,
+                                       use_edns=0, payload=8192)
+        reply = dns.query.udp(query, "127.0.0.1", port=self.dns_port, timeout=2)
+        if reply.rcode() == dns.rcode.NXDOMAIN:
+            return []
+        return sorted(rr.port for rrset in reply.answer if rrset.rdtype == dns.rdatatype.SRV
+                      for rr in rrset)
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
+    """Polls predicate() until it returns a truthy value; returns (value, seconds waited)."""
+    t0 = time.monotonic()
+    while True:
+        value = predicate()
+        if value:
+            return value, time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"{what} not met after {timeout}s")
+        time.sleep(interval)

@@ -37,7 +37,9 @@ TEST(Registration, PayloadFollowsTheAgentServiceApi) {
   EXPECT_EQ(check.at("HTTP"), "http://172.28.0.21:8080/health/ready");
   EXPECT_EQ(check.at("Interval"), "5s");
   EXPECT_EQ(check.at("Timeout"), "2s");
-  EXPECT_EQ(check.at("DeregisterCriticalServiceAfter"), "60s");
+  EXPECT_EQ(check.at("DeregisterCriticalServiceAfter"), "600s");
+  o.check_interval = std::chrono::seconds(1);
+  EXPECT_EQ(boost::json::parse(registration_payload(o)).at("Check").at("Interval"), "1s");
 }
 
 TEST(Registration, DetectsALocalIpForLoopbackPeer) {
