@@ -506,6 +506,8 @@ def check_exporters(c, prom):
             for t in sc["targets"]:
                 host = urlsplit(t).hostname if "://" in t else t.rsplit(":", 1)[0]
                 assert host in names, f"prometheus job {job['job_name']}: {t} is not a compose service"
+        for sd in job.get("consul_sd_configs", []):
+            assert sd["server"].rsplit(":", 1)[0] in names, f"prometheus job {job['job_name']}: Consul"
         for rl in job.get("relabel_configs", []):
             if rl.get("target_label") == "__address__":
                 assert rl["replacement"].rsplit(":", 1)[0] in names, job["job_name"]

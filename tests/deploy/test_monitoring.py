@@ -1,7 +1,9 @@
 """Static checks of the monitoring configuration (issue 5, sections 2-4).
 
-Runs the real tools from the Debian packages `prometheus` (promtool) and
-`prometheus-alertmanager` (amtool) and validates the Grafana dashboards, the
+Runs the real tools: promtool 2.42.0 with Consul service discovery, built by
+scripts/bootstrap into the cache (tools/prometheus; Debian's promtool rejects
+`consul_sd_configs`), and amtool from the Debian package
+`prometheus-alertmanager`; validates the Grafana dashboards, the
 alert metadata, the runbook anchors and the unit-test coverage of every alert.
 
     python3 -m pytest tests/deploy/test_monitoring.py -q
@@ -45,10 +47,15 @@ RUNBOOK_RE = re.compile(r"^docs/operations\.md#([a-z0-9_-]+)$")
 
 # ----------------------------------------------------------------- helpers
 
+CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
+
+
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        msg = f"{name} not found (apt-get install prometheus prometheus-alertmanager)"
+    built = CACHE / "bin" / name
+    path = str(built) if name == "promtool" and built.exists() else shutil.which(name)
+    if path is None or (name == "promtool" and not built.exists()):
+        msg = (f"{built} not found (scripts/bootstrap builds it)" if name == "promtool"
+               else f"{name} not found (apt-get install prometheus-alertmanager)")
         if os.environ.get("MONITORING_SKIP_MISSING_TOOLS") == "1":
             pytest.skip(msg)
         pytest.fail(msg)
@@ -164,7 +171,11 @@ def test_prometheus_scrape_config():
     def targets(job):
         return [t for sc in jobs[job]["static_configs"] for t in sc["targets"]]
 
-    assert targets("storefront") == [f"storefront-{i}:8080" for i in (1, 2, 3)]
+    # The instances come from Consul, as APISIX's upstream does; `instance` is the service ID.
+    assert "static_configs" not in jobs["storefront"]
+    assert jobs["storefront"]["consul_sd_configs"] == [{"server": "consul:8500", "services": ["storefront"]}]
+    assert {"source_labels": ["__meta_consul_service_id"], "target_label": "instance"} \
+        in jobs["storefront"]["relabel_configs"]
     assert jobs["apisix"]["metrics_path"] == "/apisix/prometheus/metrics"
     assert targets("apisix") == ["apisix:9091"]
     assert jobs["redis"]["metrics_path"] == "/scrape"
