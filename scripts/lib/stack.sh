@@ -11,10 +11,17 @@
 # Everything hangs off one base port B (STACK_BASE_PORT, default 8080):
 #   B            gateway (HAProxy)            B+10  HAProxy stats + /metrics
 #   B+1 .. B+9   storefront instances         B+11  MongoDB stand-in
-#   B+20 .. B+25 Redis Cluster nodes          B+12  Prometheus
-#                (cluster bus: port + 10000)  B+13  Alertmanager
-#                                             B+14  redis_exporter
+#                (storefront-N on B+N)        B+12  Prometheus
+#   B+20 .. B+25 Redis Cluster nodes          B+13  Alertmanager
+#                (cluster bus: port + 10000)  B+14  redis_exporter
+#                                             B+15  Consul HTTP API
+#                                             B+16  Consul DNS (UDP and TCP)
+#                                             B+17  Consul serf LAN (UDP and TCP)
+#                                             B+18  Consul server RPC
+# STACK_MAX_INSTANCES is the most instances the plan has room for (and the
+# number of HAProxy server slots filled from Consul).
 # shellcheck disable=SC2034  # the variables are the interface
+STACK_MAX_INSTANCES=9
 stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   local base=$1 n=$2 i
   GATEWAY_PORT=$base
@@ -23,6 +30,10 @@ stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   PROMETHEUS_PORT=$((base + 12))
   ALERTMANAGER_PORT=$((base + 13))
   REDIS_EXPORTER_PORT=$((base + 14))
+  CONSUL_HTTP_PORT=$((base + 15))
+  CONSUL_DNS_PORT=$((base + 16))
+  CONSUL_SERF_PORT=$((base + 17))
+  CONSUL_SERVER_PORT=$((base + 18))
   STOREFRONT_PORTS=()
   for ((i = 1; i <= n; i++)); do STOREFRONT_PORTS+=($((base + i))); done
   REDIS_PORTS=()
@@ -140,16 +151,35 @@ sys.stdout.write(out.decode(errors="replace"))
 PY
 }
 
-# haproxy_server_state NAME: UP, DOWN, MAINT, ... of server NAME in backend storefront.
-haproxy_server_state() {
-  haproxy_cmd "show stat" 2>/dev/null |
-    awk -F, -v s="$1" '$1 == "storefront" && $2 == s { split($18, a, " "); print a[1] }'
+# haproxy_slots: "SLOT PORT STATE" per server slot of backend storefront, e.g.
+# "sf4 14082 UP". The slots are filled from Consul's SRV answers in no
+# particular order; PORT is "-" for a slot that holds no instance (MAINT).
+haproxy_slots() {
+  haproxy_cmd "show stat" 2>/dev/null | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) { h = $i; sub(/^# /, "", h); col[h] = i }; next }
+    $1 == "storefront" && $2 ~ /^sf[0-9]+$/ {
+      port = $(col["addr"]); sub(/.*:/, "", port)
+      if (port == "" || port == "0") port = "-"
+      split($(col["status"]), st, " ")
+      print $2, port, st[1]
+    }'
 }
 
-haproxy_server_is() { [[ "$(haproxy_server_state "$1")" == "$2" ]]; }
+# haproxy_slot_of PORT: the slot that holds the instance listening on PORT.
+haproxy_slot_of() {
+  haproxy_slots | awk -v p="$1" '$2 == p { print $1; found = 1; exit } END { exit !found }'
+}
 
-# haproxy_server_sessions NAME: current sessions on server NAME.
-haproxy_server_sessions() {
+# haproxy_port_state PORT: UP, DOWN, MAINT, ... of the instance on PORT, or
+# "absent" when no slot holds it (not in Consul's answers).
+haproxy_port_state() {
+  haproxy_slots | awk -v p="$1" '$2 == p { print $3; found = 1; exit } END { if (!found) print "absent" }'
+}
+
+haproxy_port_is() { [[ "$(haproxy_port_state "$1")" == "$2" ]]; }
+
+# haproxy_slot_sessions SLOT: current sessions on server SLOT.
+haproxy_slot_sessions() {
   haproxy_cmd "show stat" 2>/dev/null |
     awk -F, -v s="$1" '$1 == "storefront" && $2 == s { print $5 }'
 }

@@ -1,5 +1,6 @@
 """Driving scripts/stack from the drills: commands, the port plan, and probes of
-HAProxy (runtime API), Redis, Prometheus and Alertmanager."""
+HAProxy (runtime API), Consul (HTTP API and DNS), Redis, Prometheus and
+Alertmanager."""
 from __future__ import annotations
 
 import os
@@ -40,7 +41,7 @@ def pick_base_port(tries: int = 200) -> int:
     rng = random.Random()
     for _ in range(tries):
         base = rng.randrange(10000, max(10100, low_ephemeral - 10100), 100)
-        ports = [base + i for i in range(15)] + [base + 20 + i for i in range(6)] \
+        ports = [base + i for i in range(19)] + [base + 20 + i for i in range(6)] \
             + [base + 10020 + i for i in range(6)]
         if all(port_free(p) for p in ports):
             return base
@@ -119,26 +120,62 @@ class Stack:
         return out.decode(errors="replace")
 
     def server_states(self) -> dict[str, str]:
-        """{'sf1': 'UP', ...} for backend storefront."""
+        """{'sf1': 'UP', ...}: the state of the HAProxy slot holding storefront-N
+        (found by its port; the slots are filled from Consul's SRV answers in no
+        particular order). An instance in no slot is left out."""
+        lines = self.haproxy("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        col = {name: i for i, name in enumerate(header)}
         states = {}
-        for line in self.haproxy("show stat").splitlines():
+        for line in lines[1:]:
             f = line.split(",")
-            if len(f) > 17 and f[0] == "storefront" and f[1].startswith("sf"):
-                states[f[1]] = f[17].split()[0]
+            if len(f) < len(header) or f[0] != "storefront" or not f[1].startswith("sf"):
+                continue
+            port = f[col["addr"]].rpartition(":")[2]
+            if port.isdigit() and int(port) > self.base_port:
+                states[f"sf{int(port) - self.base_port}"] = f[col["status"]].split()[0]
         return states
 
     def wait_servers(self, state: str = "UP", servers: list[str] | None = None,
                      timeout: float = 30) -> float:
-        """Waits until the servers (default: all) have `state`; returns the seconds waited."""
+        """Waits until the servers (default: all) have `state`; returns the seconds
+        waited. "DOWN" means out of rotation: DOWN, MAINT, or in no slot at all."""
         servers = servers or [f"sf{i}" for i in range(1, self.instances + 1)]
+        out = {"DOWN", "MAINT", None}
         t0 = time.monotonic()
         while True:
             st = self.server_states()
-            if all(st.get(s) == state for s in servers):
+            if all(st.get(s) in out if state == "DOWN" else st.get(s) == state for s in servers):
                 return time.monotonic() - t0
             if time.monotonic() - t0 > timeout:
                 raise AssertionError(f"HAProxy servers {servers} not {state} after {timeout}s: {st}")
             time.sleep(0.1)
+
+    # ---------------------------------------------------------- Consul
+    @property
+    def consul(self) -> str:
+        return f"http://127.0.0.1:{self.port('CONSUL_HTTP_PORT')}"
+
+    def consul_health(self) -> dict[str, str]:
+        """{'storefront-1': 'passing', ...}: Consul's view of every registered instance."""
+        r = requests.get(f"{self.consul}/v1/health/service/{self.ports['SERVICE_NAME']}", timeout=5)
+        r.raise_for_status()
+        out = {}
+        for entry in r.json():
+            states = {c["Status"] for c in entry["Checks"]}
+            out[entry["Service"]["ID"]] = next((s for s in ("critical", "warning") if s in states), "passing")
+        return out
+
+    def srv_instances(self) -> set[str]:
+        """{'sf1', ...}: the instances in Consul's SRV answer, as HAProxy resolves it."""
+        import dns.message
+        import dns.query
+        import dns.rdatatype
+        query = dns.message.make_query(f"_{self.ports['SERVICE_NAME']}._tcp.service.consul",
+                                       dns.rdatatype.SRV, use_edns=0, payload=8192)
+        reply = dns.query.udp(query, "127.0.0.1", port=self.port("CONSUL_DNS_PORT"), timeout=2)
+        return {f"sf{rr.port - self.base_port}" for rrset in reply.answer
+                if rrset.rdtype == dns.rdatatype.SRV for rr in rrset}
 
     # ---------------------------------------------------------- Redis
     def redis(self, port: int, *args: str) -> str:

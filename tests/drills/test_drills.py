@@ -7,6 +7,7 @@ got no answer or an answer other than 200 (GET) / 201 (POST).
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def run_load(stack, **kw) -> Load:
 # --------------------------------------------------------------------- the stack
 
 def test_stack_is_up_and_up_is_idempotent(stack, report):
-    names = ["mongo", *[f"redis-{i}" for i in range(1, 7)],
+    names = ["mongo", *[f"redis-{i}" for i in range(1, 7)], "consul",
              *[f"storefront-{i}" for i in range(1, stack.instances + 1)],
              "haproxy", "alertmanager", "prometheus"]
     pids = {n: stack.pid(n) for n in names}
@@ -50,6 +51,13 @@ def test_stack_is_up_and_up_is_idempotent(stack, report):
     for n in names:
         assert any(line.startswith(n + " ") and " ok " in line for line in status.stdout.splitlines()), \
             f"{n} not ok:\n{status.stdout}"
+
+    # Consul's view next to HAProxy's, for every instance
+    for i in range(1, stack.instances + 1):
+        line = next(x for x in status.stdout.splitlines() if x.startswith(f"storefront-{i} "))
+        assert "consul: passing" in line and "gateway: UP" in line, line
+    assert stack.consul_health() == {f"storefront-{i}": "passing" for i in range(1, stack.instances + 1)}
+    assert stack.srv_instances() == {f"sf{i}" for i in range(1, stack.instances + 1)}
 
     # HAProxy balances over every instance
     served = {requests.get(stack.gateway + "/helloDoc/count", timeout=5).headers.get("X-Served-By")
@@ -103,13 +111,32 @@ def test_drill_1_sigterm_and_restart_one_instance(stack, report):
 
 # --------------------------------------------------------------------- drill 2
 
+# The stack's Consul check interval (scripts/stack, STACK_CHECK_INTERVAL_SECONDS)
+# and HAProxy's re-resolution period (`timeout resolve`, hold obsolete 0 s).
+CHECK_INTERVAL_S = 1.0
+RESOLVE_S = 1.0
+
+
 def test_drill_2_sigkill_one_instance(stack, report):
     stack.wait_servers("UP")
     load = run_load(stack)
     try:
         time.sleep(3)
+        t_kill = time.monotonic()
         stack.run("stop", "storefront-3", "KILL")
         down_s = stack.wait_servers("DOWN", ["sf3"], timeout=10)
+        # Consul's check fails (connection refused) at its next run, the SRV
+        # answer drops the instance, HAProxy frees the slot at its next resolution.
+        wait_for(lambda: stack.consul_health().get("storefront-3") == "critical", 10,
+                 "storefront-3 critical in Consul", interval=0.05)
+        critical_s = time.monotonic() - t_kill
+        wait_for(lambda: "sf3" not in stack.srv_instances(), 10, "storefront-3 out of the SRV answer",
+                 interval=0.05)
+        dns_s = time.monotonic() - t_kill
+        wait_for(lambda: "sf3" not in stack.server_states(), 10, "storefront-3 out of HAProxy's slots",
+                 interval=0.05)
+        slot_s = time.monotonic() - t_kill
+        still_registered = "storefront-3" in stack.consul_health()
         time.sleep(3)
         stack.run("start", "storefront-3")
         stack.wait_servers("UP", ["sf3"])
@@ -119,10 +146,17 @@ def test_drill_2_sigkill_one_instance(stack, report):
     get_failed, post_failed = len(res.failed_of("GET")), len(res.failed_of("POST"))
     report(res.line("sigkill"))
     report(f"  GET failed {get_failed}, POST failed {post_failed} (in flight on the killed instance; "
-           f"not retried by design); HAProxy marked sf3 DOWN after {down_s:.1f}s")
+           f"not retried by design); HAProxy's own check marked sf3 DOWN after {down_s:.1f}s")
+    report(f"  Consul: critical {critical_s:.1f}s after the kill, out of the SRV answer after {dns_s:.1f}s, "
+           f"HAProxy slot freed after {slot_s:.1f}s (bound: check interval {CHECK_INTERVAL_S:.0f}s "
+           f"+ resolution {RESOLVE_S:.0f}s)")
     assert get_failed == 0, res.describe_failures()
     # A POST can only fail if it was in flight at the instant of the kill.
     assert post_failed <= 3, res.describe_failures()
+    assert still_registered, "a crashed instance stays registered (critical), so Prometheus sees it down"
+    slack = 0.7  # polling, the check's own run time, process start-up of the probes
+    assert dns_s <= CHECK_INTERVAL_S + slack, f"out of DNS after {dns_s:.1f}s"
+    assert slot_s <= CHECK_INTERVAL_S + RESOLVE_S + slack, f"out of HAProxy after {slot_s:.1f}s"
 
 
 # --------------------------------------------------------------------- drill 3
@@ -275,3 +309,92 @@ def test_drill_5_rolling_restart(stack, report):
     assert not res.failed, res.describe_failures()
     for n, pid in pids.items():
         assert stack.pid(f"storefront-{n}") not in (None, pid), f"storefront-{n} was not restarted"
+
+
+# --------------------------------------------------------------------- drill 6
+
+class InstanceWatcher:
+    """Polls storefront-1..N every 50 ms: when each first answered /health/ready
+    200 and when its process was gone (monotonic times)."""
+
+    def __init__(self, stack, instances):
+        self.stack = stack
+        self.instances = list(instances)
+        self.ready: dict[int, float] = {}
+        self.exited: dict[int, float] = {}
+        self._pids: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            for n in self.instances:
+                pid = self.stack.pid(f"storefront-{n}")
+                if pid:
+                    self._pids[n] = pid
+                    self.exited.pop(n, None)
+                elif n in self._pids and n not in self.exited and not Path(f"/proc/{self._pids[n]}").exists():
+                    self.exited[n] = time.monotonic()
+                if n not in self.ready and pid:
+                    try:
+                        url = f"http://127.0.0.1:{self.stack.base_port + n}/health/ready"
+                        if requests.get(url, timeout=0.5).status_code == 200:
+                            self.ready[n] = time.monotonic()
+                    except requests.RequestException:
+                        pass
+            self._stop.wait(0.05)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+
+
+def test_drill_6_scale_3_to_5_to_2_under_load(stack, report):
+    stack.wait_servers("UP")
+    assert stack.instances == 3
+    watcher = InstanceWatcher(stack, range(1, 6))
+    load = run_load(stack, rps=60)
+    try:
+        time.sleep(3)
+        up = stack.run("scale", "5", timeout=180)
+        stack.load_env()
+        time.sleep(4)                       # five instances carry the load
+        t_five = time.monotonic()
+        down = stack.run("scale", "2", timeout=180)
+        t_two = time.monotonic()
+        stack.load_env()
+        time.sleep(4)
+    finally:
+        res = load.stop()
+        watcher.stop()
+    try:
+        report(res.line("scale 3->5->2"))
+        for line in (up.stdout + down.stdout).splitlines():
+            if line.startswith("stack: storefront-"):
+                report("  " + line.removeprefix("stack: "))
+        assert not res.failed, res.describe_failures()
+        assert stack.instances == 2
+        by = {}
+        for r in res.records:
+            by.setdefault(r.served_by, []).append(r)
+        for n in (4, 5):
+            ready = watcher.ready[n]
+            first = min(r.t for r in by[f"sf{n}"])
+            report(f"  sf{n}: first request through the gateway {first - ready:.1f}s after it was ready")
+            assert first - ready <= 5, "a new instance serves within a few seconds of becoming ready"
+        for n in (5, 4, 3):
+            last = max(r.t + r.latency for r in by[f"sf{n}"])
+            exited = watcher.exited[n]
+            report(f"  sf{n}: last request answered {exited - last:.1f}s before its process exited")
+            assert last < exited, f"sf{n} still got traffic when it exited"
+        assert not [r for r in res.window(start=t_two).records if r.served_by not in ("sf1", "sf2")]
+        assert {r.served_by for r in res.window(start=t_five - 3, end=t_five).records} == \
+            {f"sf{i}" for i in range(1, 6)}
+        assert stack.consul_health() == {"storefront-1": "passing", "storefront-2": "passing"}
+        wait_for(lambda: sorted(t["labels"]["instance"] for t in stack.targets()
+                                if t["labels"]["job"] == "storefront") == ["storefront-1", "storefront-2"],
+                 30, "Prometheus scraping the two remaining instances (consul_sd_configs)")
+    finally:
+        stack.run("scale", "3", timeout=180)
+        stack.load_env()
