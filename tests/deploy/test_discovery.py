@@ -84,6 +84,7 @@ def test_haproxy_follows_consul_dns_with_its_own_checks_and_retries():
     backend = text[text.index("backend storefront"):text.index("frontend stats")]
     template = next(line for line in backend.splitlines() if line.strip().startswith("server-template"))
     assert "resolvers consul" in template and "init-addr none" in template
+    assert "resolve-opts allow-dup-ip" in template, "all local instances share 127.0.0.1"
     assert re.search(r"^\s+server\s", backend, re.M) is None, "no fixed server list"
     resolvers = text[text.index("resolvers consul"):text.index("frontend gateway")]
     assert "nameserver consul 127.0.0.1:@CONSUL_DNS_PORT@" in resolvers
@@ -130,5 +131,6 @@ def test_prometheus_finds_the_registered_service_in_consul_locally_and_in_produc
             server = "SERVER"
         cfg = yaml.safe_load(text)
         (job,) = [j for j in cfg["scrape_configs"] if j["job_name"] == "storefront"]
-        assert job["consul_sd_configs"] == [{"server": server, "services": [registered_service_name()]}], path
+        (sd,) = job["consul_sd_configs"]
+        assert (sd["server"], sd["services"]) == (server, [registered_service_name()]), path
         assert "static_configs" not in job, path

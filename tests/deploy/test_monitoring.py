@@ -173,7 +173,8 @@ def test_prometheus_scrape_config():
 
     # The instances come from Consul, as APISIX's upstream does; `instance` is the service ID.
     assert "static_configs" not in jobs["storefront"]
-    assert jobs["storefront"]["consul_sd_configs"] == [{"server": "consul:8500", "services": ["storefront"]}]
+    (sd,) = jobs["storefront"]["consul_sd_configs"]
+    assert (sd["server"], sd["services"]) == ("consul:8500", ["storefront"])
     assert {"source_labels": ["__meta_consul_service_id"], "target_label": "instance"} \
         in jobs["storefront"]["relabel_configs"]
     assert jobs["apisix"]["metrics_path"] == "/apisix/prometheus/metrics"
