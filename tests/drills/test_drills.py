@@ -313,28 +313,50 @@ def test_drill_5_rolling_restart(stack, report):
 
 # --------------------------------------------------------------------- drill 6
 
+def running(pid: int) -> bool:
+    """False once the process exited, zombie included (an orphan waits for init to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 class InstanceWatcher:
     """Polls storefront-1..N every 50 ms: when each first answered /health/ready
-    200 and when its process was gone (monotonic times)."""
+    200, when it left Consul's SRV answer and when its process was gone
+    (monotonic times)."""
 
     def __init__(self, stack, instances):
         self.stack = stack
         self.instances = list(instances)
         self.ready: dict[int, float] = {}
         self.exited: dict[int, float] = {}
+        self.left_dns: dict[int, float] = {}
         self._pids: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
+        seen: set[int] = set()
         while not self._stop.is_set():
+            try:
+                in_dns = {int(s[2:]) for s in self.stack.srv_instances()}
+            except Exception:  # noqa: BLE001 - the agent may be busy; try again
+                in_dns = None
+            if in_dns is not None:
+                seen |= in_dns
+                for n in seen - in_dns:
+                    self.left_dns.setdefault(n, time.monotonic())
+                for n in in_dns:
+                    self.left_dns.pop(n, None)
             for n in self.instances:
                 pid = self.stack.pid(f"storefront-{n}")
                 if pid:
                     self._pids[n] = pid
                     self.exited.pop(n, None)
-                elif n in self._pids and n not in self.exited and not Path(f"/proc/{self._pids[n]}").exists():
+                elif n in self._pids and n not in self.exited and not running(self._pids[n]):
                     self.exited[n] = time.monotonic()
                 if n not in self.ready and pid:
                     try:
@@ -386,7 +408,8 @@ def test_drill_6_scale_3_to_5_to_2_under_load(stack, report):
         for n in (5, 4, 3):
             last = max(r.t + r.latency for r in by[f"sf{n}"])
             exited = watcher.exited[n]
-            report(f"  sf{n}: last request answered {exited - last:.1f}s before its process exited")
+            report(f"  sf{n}: left Consul's answer, last request answered "
+                   f"{last - watcher.left_dns[n]:.1f}s later, {exited - last:.1f}s before its process exited")
             assert last < exited, f"sf{n} still got traffic when it exited"
         assert not [r for r in res.window(start=t_two).records if r.served_by not in ("sf1", "sf2")]
         assert {r.served_by for r in res.window(start=t_five - 3, end=t_five).records} == \
