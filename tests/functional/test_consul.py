@@ -193,7 +193,8 @@ def test_retries_while_the_agent_is_not_up_yet(spawn, mongo, workdir):
     time.sleep(1.0)  # the agent comes up after storefront
     agent.start()
     try:
-        svc, _ = wait_for(registered(agent, "sf-late"), timeout=10, what="registration")
+        # The next attempt is at most max_backoff (5 s) away, plus the agent's start-up.
+        svc, _ = wait_for(registered(agent, "sf-late"), timeout=20, what="registration")
         assert svc["Port"] == app.port
     finally:
         agent.stop()
