@@ -40,8 +40,8 @@ for cmd in prometheus promtool; do
     -ldflags "$ldflags" -o "$CACHE/bin/$cmd.tmp" "./cmd/$cmd")
 done
 for cmd in prometheus promtool; do
-  "$CACHE/bin/$cmd.tmp" --version 2>&1 | grep -q "version $VERSION" ||
-    { echo "prometheus: $cmd.tmp is not version $VERSION" >&2; exit 1; }
+  out="$("$CACHE/bin/$cmd.tmp" --version 2>&1)"
+  [[ "$out" == *"version $VERSION "* ]] || { echo "prometheus: $cmd.tmp is not version $VERSION: $out" >&2; exit 1; }
   mv -f "$CACHE/bin/$cmd.tmp" "$CACHE/bin/$cmd"
 done
 rm -rf "$src"
