@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 def script_files():
     files = {p for p in (REPO / "scripts").rglob("*") if p.is_file()}
     files |= set((REPO / "deploy").rglob("*.sh"))
+    files |= set((REPO / "tools").rglob("*.sh"))
     return sorted(p for p in files if "__pycache__" not in p.parts)
 
 
