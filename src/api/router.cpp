@@ -20,6 +20,15 @@ RouteMatch match_route(std::string_view target) {
   }
   if (n == 2 && segs[0] == "health" && segs[1] == "live") return {Route::kHealthLive, {}, {}};
   if (n == 2 && segs[0] == "health" && segs[1] == "ready") return {Route::kHealthReady, {}, {}};
+  // Before the collection routes: /catalog/products is the catalog, while
+  // /catalog/users stays the users of a collection named "catalog".
+  if (n >= 2 && segs[0] == "catalog") {
+    if (n == 2 && segs[1] == "products") return {Route::kCatalogProducts, {}, {}};
+    if (n == 2 && segs[1] == "categories") return {Route::kCatalogCategories, {}, {}};
+    if (n == 3 && segs[1] == "products") {
+      return {Route::kCatalogProduct, {}, std::move(segs[2])};
+    }
+  }
   if (n == 2 && segs[1] == "count") return {Route::kCount, std::move(segs[0]), {}};
   if (n == 2 && segs[1] == "users") return {Route::kUsers, std::move(segs[0]), {}};
   if (n == 3 && segs[1] == "users") return {Route::kUser, std::move(segs[0]), std::move(segs[2])};
@@ -47,6 +56,12 @@ std::string_view route_template(Route route) {
     case Route::kDocs:
     case Route::kDocsAsset:
       return "/docs";
+    case Route::kCatalogProducts:
+      return "/catalog/products";
+    case Route::kCatalogProduct:
+      return "/catalog/products/{sku}";
+    case Route::kCatalogCategories:
+      return "/catalog/categories";
     case Route::kUnmatched:
     case Route::kBadTarget:
       return "unmatched";
@@ -55,7 +70,25 @@ std::string_view route_template(Route route) {
 }
 
 std::string_view allowed_methods(Route route) {
-  return route == Route::kUsers ? "GET, POST" : "GET";
+  switch (route) {
+    case Route::kUsers:
+      return "GET, POST";
+    case Route::kCatalogProduct:
+      return "GET, PUT, DELETE";
+    default:
+      return "GET";
+  }
+}
+
+bool method_allowed(Route route, std::string_view method) {
+  std::string_view allowed = allowed_methods(route);
+  while (!allowed.empty()) {
+    const auto comma = allowed.find(',');
+    if (allowed.substr(0, comma) == method) return true;
+    if (comma == std::string_view::npos) break;
+    allowed.remove_prefix(comma + 2);  // ", "
+  }
+  return false;
 }
 
 }  // namespace storefront::api

@@ -16,6 +16,9 @@ enum class Route {
   kOpenApi,
   kDocs,
   kDocsAsset,
+  kCatalogProducts,
+  kCatalogProduct,
+  kCatalogCategories,
   kUnmatched,
   kBadTarget,
 };
@@ -23,7 +26,7 @@ enum class Route {
 struct RouteMatch {
   Route route = Route::kUnmatched;
   std::string collection;  // percent-decoded
-  std::string name;        // kUser: the user name; kDocsAsset: the file name
+  std::string name;  // kUser: the user name; kDocsAsset: the file name; kCatalogProduct: the SKU
 };
 
 // Matches the request target (origin form, query ignored) against the API.
@@ -34,5 +37,7 @@ std::string_view route_template(Route route);
 
 // The value of the Allow header for a route.
 std::string_view allowed_methods(Route route);
+// Whether `method` (GET, POST, ...) is one of allowed_methods(route).
+bool method_allowed(Route route, std::string_view method);
 
 }  // namespace storefront::api

@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
-#include <limits>
 
 #include "common/json_writer.hpp"
 
@@ -13,41 +12,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxCollectionNameBytes = 120;
-
-// JSON has no Infinity: a number literal too large for a double (1e999) is
-// echoed back as null, so the 422 body is always valid JSON.
-json::value finite_input(const json::value& v) {
-  if (v.is_double() && !std::isfinite(v.get_double())) return nullptr;
-  if (v.is_array()) {
-    json::array out;
-    for (const auto& item : v.get_array()) out.push_back(finite_input(item));
-    return out;
-  }
-  if (v.is_object()) {
-    json::object out;
-    for (const auto& [key, item] : v.get_object()) out[key] = finite_input(item);
-    return out;
-  }
-  return v;
-}
-
-class ErrorList {
- public:
-  void add(std::string_view type, std::initializer_list<json::value> loc, std::string_view msg,
-           const json::value& input) {
-    json::object e;
-    e["type"] = type;
-    e["loc"] = json::array(loc.begin(), loc.end());
-    e["msg"] = msg;
-    e["input"] = finite_input(input);
-    errors_.push_back(std::move(e));
-  }
-  bool empty() const { return errors_.empty(); }
-  ValidationErrors done() const { return {json::serialize(errors_)}; }
-
- private:
-  json::array errors_;
-};
 
 // pydantic's lax int: integers, floats without a fraction, numeric strings.
 std::optional<std::int64_t> parse_age(const json::value& v, ErrorList& errors) {
@@ -110,26 +74,9 @@ std::optional<std::string> collection_name_problem(std::string_view name) {
 
 std::variant<store::NewUser, ValidationErrors> parse_new_user(std::string_view body) {
   ErrorList errors;
-  if (body.empty()) {
-    errors.add("missing", {"body"}, "Field required", nullptr);
-    return errors.done();
-  }
-  json::stream_parser parser;
-  boost::system::error_code ec;
-  const std::size_t consumed = parser.write(body.data(), body.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (ec) {
-    json::object ctx;
-    ctx["error"] = ec.message();
-    json::object e;
-    e["type"] = "json_invalid";
-    e["loc"] = json::array{"body", consumed};
-    e["msg"] = "JSON decode error";
-    e["input"] = json::object{};
-    e["ctx"] = std::move(ctx);
-    return ValidationErrors{json::serialize(json::array{std::move(e)})};
-  }
-  const json::value root = parser.release();
+  auto parsed = parse_json_body(body);
+  if (!parsed.ok) return parsed.errors;
+  const json::value& root = parsed.value;
   if (!root.is_object()) {
     errors.add("model_attributes_type", {"body"},
                "Input should be a valid dictionary or object to extract fields from", root);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <variant>
 
+#include "api/validation_errors.hpp"
 #include "store/user_store.hpp"
 
 namespace storefront::api {
@@ -15,9 +16,6 @@ std::optional<std::string> collection_name_problem(std::string_view name);
 
 // Parses and validates a POST /{collection}/users body like FastAPI + pydantic
 // v2 would: on failure, the serialized `detail` list of a 422 response.
-struct ValidationErrors {
-  std::string detail_json;  // [{"type":...,"loc":[...],"msg":...,"input":...}, ...]
-};
 std::variant<store::NewUser, ValidationErrors> parse_new_user(std::string_view body);
 
 }  // namespace storefront::api

@@ -5,18 +5,29 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/handlers.hpp"
+#include "app/fill.hpp"
+#include "cache/cached_catalog.hpp"
+#include "cache/cached_users.hpp"
+#include "cache/read_through.hpp"
 #include "cache/redis_config.hpp"
 #include "cache/response_cache.hpp"
+#include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
 #include "discovery/consul_registrar.hpp"
 #include "http/server.hpp"
 #include "obs/http_metrics.hpp"
 #include "obs/log.hpp"
 #include "obs/process_metrics.hpp"
+#include "store/catalog.hpp"
+#include "store/health_probe.hpp"
+#include "store/mongo_product_store.hpp"
 #include "store/mongo_store.hpp"
+#include "store/users.hpp"
 
 namespace storefront::app {
 
@@ -119,6 +130,53 @@ std::unique_ptr<discovery::ConsulRegistrar> start_registration(const Config& con
   return registrar;
 }
 
+// The stores the API calls: direct over MongoDB, with the caching
+// decorators in front when Redis is configured (api -> cache -> store).
+struct Stores {
+  Stores(const Config& config, store::MongoPool& pool, Offloader& offloader,
+         cache::ResponseCache* cache)
+      : mongo(pool),
+        products(pool, media_base(config)),
+        direct_users(mongo, offloader, 1000),
+        direct_catalog(products, offloader) {
+    if (!cache) return;
+    reads.emplace(*cache, offloader);
+    cached_users.emplace(*reads, direct_users, config.database);
+    cached_catalog.emplace(*reads, direct_catalog, config.database,
+                           std::chrono::seconds(config.cache_stale_if_error_s));
+  }
+  store::Users& users() {
+    return cached_users ? static_cast<store::Users&>(*cached_users) : direct_users;
+  }
+  store::Catalog& catalog() {
+    return cached_catalog ? static_cast<store::Catalog&>(*cached_catalog) : direct_catalog;
+  }
+
+  store::MongoStore mongo;
+  store::MongoProductStore products;
+  store::DirectUsers direct_users;
+  store::DirectCatalog direct_catalog;
+  std::optional<cache::ReadThrough> reads;
+  std::optional<cache::CachedUsers> cached_users;
+  std::optional<cache::CachedCatalog> cached_catalog;
+};
+
+// storefront_dependency_up{dependency}: what /health/ready reports, as metrics.
+std::function<void(store::HealthProbe::State)> dependency_metrics(
+    obs::Registry& registry, const cache::ResponseCache* cache) {
+  auto& family = registry.gauge(
+      "storefront_dependency_up",
+      "1 when the dependency is usable (mongo: the health probe's last ping; redis: the cache "
+      "breaker is not open), as /health/ready reports it.",
+      {"dependency"});
+  auto& mongo = family.with({"mongo"});
+  auto* redis = cache ? &family.with({"redis"}) : nullptr;
+  return [&mongo, redis, cache](store::HealthProbe::State state) {
+    mongo.set(state == store::HealthProbe::State::kUp ? 1 : 0);
+    if (redis) redis->set(cache->status().enabled ? 1 : 0);
+  };
+}
+
 }  // namespace
 
 int serve(const Config& config, const std::string& binary_dir) {
@@ -131,9 +189,10 @@ int serve(const Config& config, const std::string& binary_dir) {
   obs::HttpMetrics http_metrics(registry);
   obs::register_process_metrics(registry, STOREFRONT_VERSION);
 
-  store::MongoStore store(mongo_options(config), registry);
+  store::MongoPool pool(mongo_options(config), registry);
   WorkerPool workers(static_cast<std::size_t>(config.worker_threads),
                      static_cast<std::size_t>(config.worker_queue));
+  Offloader offloader(workers, [&http_metrics] { http_metrics.worker_rejected.inc(); });
   registry.callback("storefront_worker_pool_in_use", "Workers running a blocking call.", "gauge",
                     [&workers] { return static_cast<double>(workers.in_use()); });
   registry.callback("storefront_worker_pool_queued", "Requests waiting for a worker.", "gauge",
@@ -145,20 +204,33 @@ int serve(const Config& config, const std::string& binary_dir) {
   if (assets.empty())
     spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
 
+  auto response_cache = make_cache(config, registry);
+  Stores stores(config, pool, offloader, response_cache.get());
+  store::HealthProbe health(stores.mongo, config.health_interval, config.ready_timeout,
+                            dependency_metrics(registry, response_cache.get()));
+  health.start();
+
   api::ApiOptions api_options;
   api_options.database = config.database;
   api_options.request_timeout = config.request_timeout;
-  api_options.ready_timeout = config.ready_timeout;
   api_options.retry_after_s = static_cast<int>(config.retry_after_s);
   api_options.version = STOREFRONT_VERSION;
   api_options.instance_id =
       config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
-  auto response_cache = make_cache(config, registry);
-  api::Api api(
-      api_options, store, workers, http_metrics, [&registry] { return registry.render(); },
-      std::move(assets), response_cache.get());
+  api_options.catalog.max_age = std::chrono::seconds(config.catalog_max_age_s);
+  api_options.catalog.admin_token = config.admin_token;
+  http::Server* server_ptr = nullptr;
+  api::Api api(api_options, api::ApiDeps{stores.users(), stores.catalog(), stores.mongo, offloader,
+                                         http_metrics, [&registry] { return registry.render(); },
+                                         std::move(assets), response_cache.get(), &health,
+                                         [&server_ptr, &config] {
+                                           return server_ptr && server_ptr->connections() >=
+                                                                    static_cast<std::size_t>(
+                                                                        config.max_connections);
+                                         }});
 
   http::Server server(server_options(config), api, http_metrics);
+  server_ptr = &server;
   std::uint16_t port = 0;
   try {
     port = server.start();
@@ -180,27 +252,83 @@ int serve(const Config& config, const std::string& binary_dir) {
   wait_for_drain(server, config.shutdown_grace);
   server.stop();
   workers.stop();
+  health.stop();
   spdlog::info("stopped");
   return 0;
 }
 
-int fill(const Config& config, const std::string& collection, std::int64_t count) {
+namespace {
+
+// Writes the images the generated products name, skipping files already there.
+Status write_media(const std::vector<std::pair<std::string, store::ProductInput>>& products,
+                   const std::string& dir, std::int64_t& written) {
+  namespace fs = std::filesystem;
+  for (const auto& [sku, product] : products) {
+    for (std::size_t i = 0; i < product.media.size(); ++i) {
+      const auto& media = product.media[i];
+      const fs::path path = fs::path(dir) / media.path;
+      std::error_code ec;
+      if (fs::exists(path, ec)) continue;
+      fs::create_directories(path.parent_path(), ec);
+      if (ec) return Error{ErrorKind::kInternal, "cannot create " + path.parent_path().string()};
+      const auto seed = static_cast<std::uint32_t>(std::hash<std::string>{}(sku) + i * 0x9e3779b9U);
+      const auto png = generated_png(static_cast<int>(media.width.value_or(64)),
+                                     static_cast<int>(media.height.value_or(64)), seed & 0xffffff);
+      std::ofstream out(path, std::ios::binary);
+      out.write(png.data(), static_cast<std::streamsize>(png.size()));
+      if (!out) return Error{ErrorKind::kInternal, "cannot write " + path.string()};
+      ++written;
+    }
+  }
+  return ok_status();
+}
+
+int fill_products(const Config& config, store::MongoPool& pool, std::int64_t count,
+                  const std::string& media_dir) {
+  store::MongoProductStore products(pool, media_base(config));
+  auto generated = store::generated_products(count);
+  auto report = products.fill(generated, Deadline::after(std::chrono::minutes(10)));
+  if (!report) {
+    spdlog::error("fill products failed: {}", report.error().message);
+    return 1;
+  }
+  std::int64_t written = 0;
+  if (!media_dir.empty()) {
+    if (auto st = write_media(generated, media_dir, written); !st) {
+      spdlog::error("fill media failed: {}", st.error().message);
+      return 1;
+    }
+  }
+  spdlog::info("fill {}.products: {} inserted, {} already present; {} media files written to {}",
+               config.database, report->inserted, report->existing, written,
+               media_dir.empty() ? "(no --media-dir)" : media_dir);
+  return 0;
+}
+
+}  // namespace
+
+int fill(const Config& config, const FillArgs& args) {
   obs::init_logging(config.log_level, false);
   store::MongoDriver driver;
   obs::Registry registry;
   auto options = mongo_options(config);
   // A bulk fill legitimately takes longer than one request may.
   options.socket_timeout = std::max(options.socket_timeout, std::chrono::milliseconds(120000));
-  store::MongoStore store(options, registry);
-  auto report = store.fill(collection, count, Deadline::after(std::chrono::minutes(10)));
-  if (!report) {
-    spdlog::error("fill failed: {}", report.error().message);
-    return 1;
+  store::MongoPool pool(options, registry);
+  if (args.users) {
+    store::MongoStore store(pool);
+    auto report =
+        store.fill(args.collection, args.count, Deadline::after(std::chrono::minutes(10)));
+    if (!report) {
+      spdlog::error("fill failed: {}", report.error().message);
+      return 1;
+    }
+    auto total = store.count(args.collection, Deadline::after(std::chrono::seconds(30)));
+    spdlog::info("fill {}.{}: {} inserted, {} already present, {} documents in total",
+                 config.database, args.collection, report->inserted, report->existing,
+                 total ? *total : -1);
   }
-  auto total = store.count(collection, Deadline::after(std::chrono::seconds(30)));
-  spdlog::info("fill {}.{}: {} inserted, {} already present, {} documents in total",
-               config.database, collection, report->inserted, report->existing,
-               total ? *total : -1);
+  if (args.products) return fill_products(config, pool, *args.products, args.media_dir);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include "app/config.hpp"
 #include "store/mongo_store.hpp"
+#include "app/fill.hpp"
 
 namespace storefront::app {
 
@@ -12,7 +13,8 @@ store::MongoOptions mongo_options(const Config& config);
 // down gracefully. Returns the process exit code.
 int serve(const Config& config, const std::string& binary_dir);
 
-// `storefront fill`: idempotent bulk fill of {age: i, name: "ly"+i}.
-int fill(const Config& config, const std::string& collection, std::int64_t count);
+// `storefront fill`: idempotent bulk fill of {age: i, name: "ly"+i} and/or
+// of generated products with their media files.
+int fill(const Config& config, const FillArgs& args);
 
 }  // namespace storefront::app

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "cache/redis_config.hpp"
-#include "store/mongo_store.hpp"
+#include "store/mongo_pool.hpp"
 
 namespace storefront::app {
 namespace {
@@ -67,6 +67,24 @@ Setter boolean(bool Config::*field) {
     } else {
       return "expected true or false";
     }
+    return std::nullopt;
+  };
+}
+
+// An http(s) URL, or (with `allow_path`) an absolute path such as /media.
+Setter base_url(std::string Config::*field, bool allow_path) {
+  return [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    const bool url = v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+    const bool path = allow_path && !v.empty() && v.front() == '/';
+    if (!v.empty() && !url && !path) {
+      return allow_path ? "expected an http(s) URL or an absolute path" : "expected an http(s) URL";
+    }
+    for (char ch : v) {
+      if (ch <= ' ' || ch == '"' || ch == '\\' || ch == '?' || ch == '#' || ch >= 0x7f) {
+        return "must not contain spaces, quotes, '?' or '#'";
+      }
+    }
+    c.*field = std::string(v);
     return std::nullopt;
   };
 }
@@ -147,6 +165,21 @@ const std::vector<Option>& options() {
       {"CACHE_BREAKER_COOLDOWN_MS", "cache-breaker-cooldown-ms",
        "how long the open breaker bypasses Redis before probing",
        millis(&Config::cache_breaker_cooldown, 1, 600000), show(&Config::cache_breaker_cooldown)},
+      {"CACHE_STALE_IF_ERROR_SECONDS", "cache-stale-if-error-seconds",
+       "how long past its TTL a catalog entry is served when MongoDB fails (0: never)",
+       integer(&Config::cache_stale_if_error_s, 0, 86400), show(&Config::cache_stale_if_error_s)},
+      {"CDN_BASE_URL", "cdn-base-url",
+       "base URL of product media on the CDN (https://cdn.example.ru/mobile-world)",
+       base_url(&Config::cdn_base_url, false), show(&Config::cdn_base_url)},
+      {"MEDIA_BASE_URL", "media-base-url", "media base when CDN_BASE_URL is unset (URL or /path)",
+       base_url(&Config::media_base_url, true), show(&Config::media_base_url)},
+      {"CATALOG_MAX_AGE_SECONDS", "catalog-max-age-seconds",
+       "Cache-Control max-age of catalog responses",
+       integer(&Config::catalog_max_age_s, 0, 31536000), show(&Config::catalog_max_age_s)},
+      {"STOREFRONT_ADMIN_TOKEN", "admin-token",
+       "Bearer token of the catalog admin API; unset: admin API disabled",
+       text(&Config::admin_token),
+       [](const Config& c) { return std::string(c.admin_token.empty() ? "" : "****"); }},
       {"STOREFRONT_BIND", "bind", "listen address", text(&Config::bind_address, false),
        show(&Config::bind_address)},
       {"PORT", "port", "listen port (0: any free port)", integer(&Config::port, 0, 65535),
@@ -171,6 +204,9 @@ const std::vector<Option>& options() {
        millis(&Config::request_timeout, 1, 600000), show(&Config::request_timeout)},
       {"STOREFRONT_READY_TIMEOUT_MS", "ready-timeout-ms", "deadline of the readiness ping",
        millis(&Config::ready_timeout, 1, 600000), show(&Config::ready_timeout)},
+      {"STOREFRONT_HEALTH_INTERVAL_MS", "health-interval-ms",
+       "how often the MongoDB health probe pings (readiness body, storefront_mongo_up)",
+       millis(&Config::health_interval, 10, 600000), show(&Config::health_interval)},
       {"STOREFRONT_SHUTDOWN_GRACE_MS", "shutdown-grace-ms",
        "how long SIGTERM waits for in-flight requests", millis(&Config::shutdown_grace, 0, 600000),
        show(&Config::shutdown_grace)},
@@ -289,10 +325,17 @@ std::string describe(const Config& config) {
   return out;
 }
 
+std::string media_base(const Config& config) {
+  std::string base = config.cdn_base_url.empty() ? config.media_base_url : config.cdn_base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
 std::string usage() {
   std::string out =
       "usage: storefront [serve] [--flag=value ...]\n"
       "       storefront fill --collection NAME --count N [--mongodb-url URL] [--database DB]\n"
+      "       storefront fill --products N --media-dir DIR [--mongodb-url URL] [--database DB]\n"
       "       storefront probe-atomicity [--collection C] [--id ID] [--field F] [--clients N]\n"
       "           N clients take 1 unit at a time from {_id: ID, F: <int>} until it is empty;\n"
       "           prints {\"taken\": n, ...} (atomic servers never hand out more than F held)\n\n"

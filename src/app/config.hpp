@@ -35,6 +35,12 @@ struct Config {
   bool cache_async_reads = true;
   std::int64_t cache_breaker_failures = 5;
   milliseconds cache_breaker_cooldown{2000};
+  std::int64_t cache_stale_if_error_s = 600;
+  // Catalog
+  std::string cdn_base_url;  // empty: media_base_url
+  std::string media_base_url = "/media";
+  std::int64_t catalog_max_age_s = 30;
+  std::string admin_token;  // empty: admin API disabled (403)
   // HTTP server
   std::string bind_address = "0.0.0.0";
   std::int64_t port = 8080;
@@ -48,6 +54,7 @@ struct Config {
   milliseconds idle_timeout{60000};
   milliseconds request_timeout{5000};
   milliseconds ready_timeout{1000};
+  milliseconds health_interval{1000};
   milliseconds shutdown_grace{10000};
   std::int64_t retry_after_s = 1;
   // Service registration (empty: none)
@@ -75,5 +82,9 @@ std::string mask_credentials(std::string_view url);
 
 // The usage text listing every variable and flag.
 std::string usage();
+
+// Where media URLs point: CDN_BASE_URL, else MEDIA_BASE_URL, without a
+// trailing '/'.
+std::string media_base(const Config& config);
 
 }  // namespace storefront::app

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
                  config.error().message.c_str());
     return kUsageError;
   }
-  if (command == "fill") return app::fill(config.value(), fill_args.collection, fill_args.count);
+  if (command == "fill") return app::fill(config.value(), fill_args);
   if (command == "probe-atomicity") return app::probe_atomicity(config.value(), probe_args);
   return app::serve(config.value(), binary_dir(argv[0]));
 }

@@ -44,7 +44,8 @@ int probe_atomicity(const Config& config, const ProbeArgs& args) {
   obs::Registry registry;
   auto options = mongo_options(config);
   options.max_pool_size = static_cast<std::size_t>(args.clients);
-  store::MongoStore store(options, registry);
+  store::MongoPool pool(options, registry);
+  store::MongoStore store(pool);
 
   std::atomic<std::int64_t> taken{0}, short_of{0}, errors{0};
   std::atomic<bool> go{false};

@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/query.hpp>
+#include <charconv>
 
 #include "cache/crc16.hpp"
 #include "obs/metrics.hpp"
@@ -21,26 +22,49 @@ constexpr std::size_t kMaxPendingWrites = 1024;
 // command timeout).
 constexpr std::chrono::milliseconds kWriteBudget{1000};
 
-// Stored value: "<body>\n<redis generation>". The stamp goes last so that
-// removing it is a resize, not a move of the whole body; a generation has no
-// '\n', so the last one is the separator even if the body has some.
-std::string stamp(std::string_view redis_generation, std::string_view body) {
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Stored value: "<body>\n<redis generation> <fresh until, Unix ms>". The
+// stamp goes last so that removing it is a resize, not a move of the whole
+// body; a stamp has no '\n', so the last one is the separator even if the
+// body has some. The freshness is wall-clock time, shared by all instances;
+// Redis keeps the entry for the stale-if-error window beyond it.
+std::string stamp(std::string_view redis_generation, std::int64_t fresh_until_ms,
+                  std::string_view body) {
   std::string value;
-  value.reserve(body.size() + 1 + redis_generation.size());
+  value.reserve(body.size() + 32);
   value.append(body).push_back('\n');
-  value.append(redis_generation);
+  fmt::format_to(std::back_inserter(value), "{} {}", redis_generation, fresh_until_ms);
   return value;
 }
 
-// The body if `value` carries `redis_generation`, else nullptr (stale or foreign).
-std::shared_ptr<const std::string> unstamp(std::string&& value, std::string_view redis_generation) {
+// The body if `value` carries `redis_generation`, else nullptr (stale or
+// foreign); `fresh` says whether it is still within its TTL.
+std::shared_ptr<const std::string> unstamp(std::string&& value, std::string_view redis_generation,
+                                           bool& fresh) {
   auto newline = value.rfind('\n');
-  if (newline == std::string::npos ||
-      std::string_view(value).substr(newline + 1) != redis_generation) {
-    return nullptr;
+  if (newline == std::string::npos) return nullptr;
+  std::string_view tail = std::string_view(value).substr(newline + 1);
+  const auto space = tail.find(' ');
+  if (tail.substr(0, space) != redis_generation) return nullptr;
+  fresh = true;
+  if (space != std::string_view::npos) {
+    std::int64_t until = 0;
+    const auto digits = tail.substr(space + 1);
+    std::from_chars(digits.data(), digits.data() + digits.size(), until);
+    fresh = wall_ms() < until;
   }
   value.resize(newline);
   return std::make_shared<const std::string>(std::move(value));
+}
+
+// Failures for which an expired entry is better than an error.
+bool stale_helps(const Error& error) {
+  return error.kind == ErrorKind::kUnavailable || error.kind == ErrorKind::kTimeout;
 }
 
 }  // namespace
@@ -60,6 +84,8 @@ const char* to_string(CacheOutcome outcome) {
       return "MISS";
     case CacheOutcome::kBypass:
       return "BYPASS";
+    case CacheOutcome::kStale:
+      return "STALE";
   }
   return "BYPASS";
 }
@@ -94,6 +120,10 @@ ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings 
                   .counter("storefront_cache_errors_total",
                            "Redis commands of the response cache that failed")
                   .with({})),
+      stale_(registry
+                 .counter("storefront_cache_stale_total",
+                          "Expired entries served because the database failed (stale-if-error)")
+                 .with({})),
       bypass_(registry
                   .counter("storefront_cache_bypass_total",
                            "Responses loaded without the cache (breaker open or Redis failed)")
@@ -161,6 +191,9 @@ void ResponseCache::count(const Result<CachedResponse>& result) {
     case CacheOutcome::kBypass:
       bypass_.inc();
       break;
+    case CacheOutcome::kStale:
+      stale_.inc();
+      break;
   }
 }
 
@@ -172,9 +205,10 @@ std::optional<CachedResponse> ResponseCache::lookup_l1(const CacheKey& key) {
   return CachedResponse{std::move(body), CacheOutcome::kHit, true};
 }
 
-Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chrono::seconds ttl,
-                                                  Deadline deadline, Loader loader,
-                                                  bool skip_redis) {
+Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, const LoadOptions& given,
+                                                  Deadline deadline, Loader loader) {
+  LoadOptions options = given;
+  if (options.ttl.count() == 0) options.ttl = settings_.ttl;
   if (auto hit = lookup_l1(key)) return std::move(*hit);
   while (true) {
     std::shared_ptr<Flight> flight;
@@ -192,7 +226,7 @@ Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chro
       flight = slot;
     }
     if (leader) {
-      auto result = lead(key, ttl, deadline, loader, flight, skip_redis);
+      auto result = lead(key, options, deadline, loader, flight);
       count(result);
       return result;
     }
@@ -215,11 +249,14 @@ Result<CachedResponse> ResponseCache::get_or_load(const CacheKey& key, std::chro
   }
 }
 
-Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::seconds ttl,
+Result<CachedResponse> ResponseCache::lead(const CacheKey& key, const LoadOptions& options,
                                            Deadline deadline, Loader loader,
-                                           const std::shared_ptr<Flight>& flight, bool skip_redis) {
+                                           const std::shared_ptr<Flight>& flight) {
   bool redis_ok = false;
   std::string redis_generation = "0";
+  std::shared_ptr<const std::string> stale;
+  const bool skip_redis = options.skip_redis;
+  const auto ttl = options.ttl;
   // A request whose deadline already passed skips Redis: its failure would
   // say nothing about Redis and must not count towards opening the breaker.
   if (client_ && !skip_redis && !deadline.expired()) {
@@ -234,7 +271,8 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
         spdlog::debug("redis cache: MGET {} failed: {}", key.key, values.error().message);
       } else {
         redis_ok = true;
-        if (auto body = current_body(key, values.value(), flight->generation, redis_generation)) {
+        if (auto body = current_body(key, values.value(), flight->generation, redis_generation,
+                                     options.stale.count() > 0 ? &stale : nullptr)) {
           CachedResponse hit{std::move(body), CacheOutcome::kHit, false};
           finish_flight(key.key, flight);
           flight->promise.set_value(hit);
@@ -255,6 +293,12 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
   if (!loaded) {
     // Removed before publishing, so a follower that retries starts afresh.
     finish_flight(key.key, flight);
+    if (stale && stale_helps(loaded.error())) {
+      spdlog::debug("serving stale {}: {}", key.key, loaded.error().message);
+      CachedResponse served{std::move(stale), CacheOutcome::kStale, false};
+      flight->promise.set_value(served);
+      return served;
+    }
     flight->promise.set_value(loaded.error());
     return loaded.error();
   }
@@ -275,7 +319,7 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
     std::lock_guard lock(write_mutex_);
     if (writes_.size() < kMaxPendingWrites && !stopping_) {
       writes_.push_back(Write{key.key, key.scope, flight->generation, std::move(redis_generation),
-                              body, ttl, flight});
+                              body, ttl, options.stale, flight});
       write_cv_.notify_one();
       return response;
     }
@@ -284,13 +328,18 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, std::chrono::sec
   return response;
 }
 
-std::shared_ptr<const std::string> ResponseCache::current_body(const CacheKey& key, Values& values,
-                                                               std::uint64_t local_generation,
-                                                               std::string& redis_generation) {
+std::shared_ptr<const std::string> ResponseCache::current_body(
+    const CacheKey& key, Values& values, std::uint64_t local_generation,
+    std::string& redis_generation, std::shared_ptr<const std::string>* stale) {
   if (values.size() != 2) return nullptr;
   if (values[0]) redis_generation = std::move(*values[0]);
   if (!values[1]) return nullptr;
-  auto body = unstamp(std::move(*values[1]), redis_generation);
+  bool fresh = false;
+  auto body = unstamp(std::move(*values[1]), redis_generation, fresh);
+  if (body && !fresh) {
+    if (stale) *stale = std::move(body);
+    return nullptr;
+  }
   if (body && l1_ && generation(key.scope) == local_generation) {
     l1_->put(key.key, local_generation, body);
   }
@@ -350,7 +399,8 @@ void ResponseCache::lookup_async(const CacheKey& key, Deadline deadline,
       return finish_async(flight_key, flight, {std::nullopt, true});
     }
     std::string redis_generation = "0";
-    if (auto body = current_body(key, values.value(), flight->local_generation, redis_generation)) {
+    if (auto body = current_body(key, values.value(), flight->local_generation, redis_generation,
+                                 nullptr)) {
       return finish_async(flight_key, flight,
                           {CachedResponse{std::move(body), CacheOutcome::kHit, false}, false});
     }
@@ -402,8 +452,10 @@ void ResponseCache::writer_loop() {
     if (generation(write.scope) == write.generation) {
       auto permit = breaker_.acquire();
       if (permit != CircuitBreaker::Permit::kDenied) {
-        auto st = client_->set(write.key, stamp(write.redis_generation, *write.body), write.ttl,
-                               Deadline::after(kWriteBudget));
+        const auto fresh_until =
+            wall_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(write.ttl).count();
+        auto st = client_->set(write.key, stamp(write.redis_generation, fresh_until, *write.body),
+                               write.ttl + write.stale, Deadline::after(kWriteBudget));
         breaker_.record(permit, st.ok());
         if (!st) {
           errors_.inc();

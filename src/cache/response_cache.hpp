@@ -18,6 +18,7 @@
 
 #include "cache/async_reader.hpp"
 #include "cache/cache_config.hpp"
+#include "cache/cache_status.hpp"
 #include "cache/circuit_breaker.hpp"
 #include "cache/function_ref.hpp"
 #include "cache/lru_cache.hpp"
@@ -33,9 +34,10 @@ class Registry;
 
 namespace storefront::cache {
 
-// What the HTTP layer puts in X-Cache.
-enum class CacheOutcome { kHit, kMiss, kBypass };
-const char* to_string(CacheOutcome outcome);  // "HIT" | "MISS" | "BYPASS"
+// What the HTTP layer puts in X-Cache. kStale: an expired entry served
+// because the loader failed (stale-if-error).
+enum class CacheOutcome { kHit, kMiss, kBypass, kStale };
+const char* to_string(CacheOutcome outcome);  // "HIT" | "MISS" | "BYPASS" | "STALE"
 
 // A cached response's Redis key and its invalidation scope.
 struct CacheKey {
@@ -57,12 +59,15 @@ struct CachedResponse {
   bool from_l1 = false;  // a HIT served from the in-process L1
 };
 
-// The live state for GET /.
-struct CacheStatus {
-  bool configured = false;  // REDIS_URL / REDIS_CLUSTER_NODES given
-  bool enabled = false;     // configured and the breaker is not open
-  BreakerState breaker = BreakerState::kClosed;
-  std::string_view mode = "none";  // "standalone" | "cluster" | "none"
+// How one get_or_load stores and serves its entry.
+struct LoadOptions {
+  std::chrono::seconds ttl{0};  // 0: the configured CACHE_TTL_SECONDS
+  // Stale-if-error: the entry stays in Redis this much longer than `ttl`,
+  // and is served (kStale) when the loader fails as unavailable or timed out.
+  std::chrono::seconds stale{0};
+  // Redis just failed this request (lookup_async): load without it (BYPASS)
+  // rather than wait for another timeout.
+  bool skip_redis = false;
 };
 
 // The response cache the handlers use. Thread-safe; blocking (worker threads).
@@ -78,7 +83,7 @@ struct CacheStatus {
 // stored) plus a generation counter in Redis that every stored entry is
 // stamped with, so an entry loaded before a write on any instance is ignored
 // after that write's invalidate().
-class ResponseCache {
+class ResponseCache final : public CacheStatusSource {
  public:
   using Loader = FunctionRef<Result<std::string>(Deadline)>;
 
@@ -87,7 +92,7 @@ class ResponseCache {
   // only. `registry` must outlive the cache; `now` is for tests (breaker, L1).
   ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
                 obs::Registry& registry, const NowFn& now = {});
-  ~ResponseCache();
+  ~ResponseCache() override;
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
 
@@ -96,8 +101,13 @@ class ResponseCache {
   // another caller's load of the same key).
   // `skip_redis`: Redis just failed this request (lookup_async): load
   // without it (BYPASS) rather than wait for another timeout.
+  Result<CachedResponse> get_or_load(const CacheKey& key, const LoadOptions& options,
+                                     Deadline deadline, Loader loader);
   Result<CachedResponse> get_or_load(const CacheKey& key, std::chrono::seconds ttl,
-                                     Deadline deadline, Loader loader, bool skip_redis = false);
+                                     Deadline deadline, Loader loader, bool skip_redis = false) {
+    return get_or_load(key, LoadOptions{ttl, std::chrono::seconds(0), skip_redis}, deadline,
+                       loader);
+  }
   Result<CachedResponse> get_or_load(const CacheKey& key, Deadline deadline, Loader loader,
                                      bool skip_redis = false) {
     return get_or_load(key, settings_.ttl, deadline, loader, skip_redis);
@@ -130,7 +140,7 @@ class ResponseCache {
   Status invalidate(std::string_view db, std::string_view collection, Deadline deadline);
   Status invalidate_scope(std::string_view scope, Deadline deadline);
 
-  CacheStatus status() const;
+  CacheStatus status() const override;
   const CacheSettings& settings() const { return settings_; }
 
   // Test hook: blocks until the background writer has no pending work.
@@ -145,18 +155,20 @@ class ResponseCache {
     std::string redis_generation;
     std::shared_ptr<const std::string> body;
     std::chrono::seconds ttl;
+    std::chrono::seconds stale;
     std::shared_ptr<Flight> flight;
   };
 
   std::uint64_t generation_locked(std::string_view scope) const;  // mutex_ held
   std::uint64_t generation(std::string_view scope) const;
-  Result<CachedResponse> lead(const CacheKey& key, std::chrono::seconds ttl, Deadline deadline,
-                              Loader loader, const std::shared_ptr<Flight>& flight,
-                              bool skip_redis);
-  // The body of a {generation, entry} MGET reply, if the entry is current.
+  Result<CachedResponse> lead(const CacheKey& key, const LoadOptions& options, Deadline deadline,
+                              Loader loader, const std::shared_ptr<Flight>& flight);
+  // The body of a {generation, entry} MGET reply, if the entry is current
+  // and fresh. A current entry past its freshness goes to `stale` instead.
   std::shared_ptr<const std::string> current_body(const CacheKey& key, Values& values,
                                                   std::uint64_t local_generation,
-                                                  std::string& redis_generation);
+                                                  std::string& redis_generation,
+                                                  std::shared_ptr<const std::string>* stale);
   void finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight);
   struct AsyncFlight;
   using AsyncFlightKey = std::pair<const void*, std::string>;  // (I/O context, key)
@@ -170,6 +182,7 @@ class ResponseCache {
   obs::Counter& hits_;
   obs::Counter& misses_;
   obs::Counter& errors_;
+  obs::Counter& stale_;
   obs::Counter& bypass_;
   obs::Gauge& breaker_gauge_;
   CircuitBreaker breaker_;

@@ -12,6 +12,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <ctime>
 #include <optional>
 
 namespace storefront::http {
@@ -54,6 +55,19 @@ std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t count) 
 }
 
 }  // namespace
+
+std::string_view http_date(std::chrono::system_clock::time_point now) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char buf[32];
+  const std::time_t second = std::chrono::system_clock::to_time_t(now);
+  if (second != cached_second) {
+    std::tm tm{};
+    gmtime_r(&second, &tm);
+    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);  // C locale names
+    cached_second = second;
+  }
+  return buf;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -174,6 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(Response&& res) {
+    res.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
     response_.emplace(std::move(res));
     stream_.expires_after(server_.options_.write_timeout);
     bhttp::async_write(stream_, *response_,
@@ -276,13 +291,16 @@ void Server::on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (connections_.load() >= options_.max_connections) {
       // Over the cap: a short 503 without reading the request, then close.
       metrics_.rejected_connections.inc();
-      static constexpr std::string_view kBusy =
+      std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Retry-After: 1\r\nConnection: close\r\nContent-Length: 40\r\n\r\n"
-          R"({"detail":"Too many connections, retry"})";
+          "Retry-After: 1\r\nConnection: close\r\nContent-Length: 40\r\nDate: ";
+      busy.append(http_date(std::chrono::system_clock::now()));
+      busy.append(
+          "\r\n\r\n"
+          R"({"detail":"Too many connections, retry"})");
       boost::system::error_code ignored;
       socket.non_blocking(true, ignored);
-      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      socket.write_some(asio::buffer(busy.data(), busy.size()), ignored);
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
     } else {

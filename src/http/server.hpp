@@ -63,6 +63,11 @@ struct ServerOptions {
 
 class Session;
 
+// The IMF-fixdate of `now` ("Tue, 01 Dec 2026 15:03:44 GMT") for the Date
+// header every response carries (RFC 9110 6.6.1). Formatted once a second
+// per thread.
+std::string_view http_date(std::chrono::system_clock::time_point now);
+
 class Server {
  public:
   Server(ServerOptions options, Handler& handler, obs::HttpMetrics& metrics);
@@ -79,6 +84,8 @@ class Server {
   void stop_accepting();
   // Requests read but not yet answered.
   std::size_t in_flight() const { return in_flight_.load(); }
+  // Open client connections.
+  std::size_t connections() const { return connections_.load(); }
   // Step 2: stops the I/O threads (cutting whatever is still open) and joins them.
   void stop();
 

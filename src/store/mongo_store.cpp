@@ -3,56 +3,18 @@
 #include <mongoc/mongoc.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <cstring>
 #include <memory>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "obs/metrics.hpp"
 #include "store/bson_json.hpp"
-#include "store/mongo_errors.hpp"
 #include "store/topology.hpp"
 
 namespace storefront::store {
 namespace {
 
-// Owns a heap bson_t. (unique_ptr<bson_t> trips -Wignored-attributes: bson_t is over-aligned.)
-class BsonPtr {
- public:
-  explicit BsonPtr(bson_t* b) : b_(b) {}
-  ~BsonPtr() {
-    if (b_) bson_destroy(b_);
-  }
-  BsonPtr(BsonPtr&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
-  BsonPtr(const BsonPtr&) = delete;
-  BsonPtr& operator=(const BsonPtr&) = delete;
-  BsonPtr& operator=(BsonPtr&&) = delete;
-  bson_t* get() const { return b_; }
-
- private:
-  bson_t* b_;
-};
-
-struct CollectionDeleter {
-  void operator()(mongoc_collection_t* c) const { mongoc_collection_destroy(c); }
-};
-using CollectionPtr = std::unique_ptr<mongoc_collection_t, CollectionDeleter>;
-
-struct CursorDeleter {
-  void operator()(mongoc_cursor_t* c) const { mongoc_cursor_destroy(c); }
-};
-using CursorPtr = std::unique_ptr<mongoc_cursor_t, CursorDeleter>;
-
-// A reply bson_t that is always initialised and always destroyed.
-struct Reply {
-  bson_t doc;
-  Reply() { bson_init(&doc); }
-  ~Reply() { bson_destroy(&doc); }
-  Reply(const Reply&) = delete;
-  Reply& operator=(const Reply&) = delete;
-};
+using Lease = MongoPool::Lease;
 
 BsonPtr user_projection_opts(std::int64_t limit, Deadline deadline) {
   // singleBatch: all we want comes in the first reply, so the cursor is closed
@@ -61,10 +23,6 @@ BsonPtr user_projection_opts(std::int64_t limit, Deadline deadline) {
                           BCON_BOOL(true), "maxTimeMS", BCON_INT64(deadline.remaining_ms()),
                           "projection", "{", "_id", BCON_INT32(1), "age", BCON_INT32(1), "name",
                           BCON_INT32(1), "}"));
-}
-
-BsonPtr max_time_opts(Deadline deadline) {
-  return BsonPtr(BCON_NEW("maxTimeMS", BCON_INT64(deadline.remaining_ms())));
 }
 
 void append_age(bson_t* doc, std::int64_t age) {
@@ -94,150 +52,11 @@ bool run_hello(mongoc_client_t* client, bson_t& reply, bson_error_t& error) {
 
 }  // namespace
 
-struct MongoStore::Metrics {
-  explicit Metrics(obs::Registry& registry)
-      : duration(registry.histogram("storefront_mongo_operation_duration_seconds",
-                                    "MongoDB operation time by operation.", {"operation"})),
-        errors(registry.counter("storefront_mongo_errors_total",
-                                "MongoDB operation failures by error kind.", {"kind"})),
-        in_use(registry.gauge("storefront_mongo_pool_in_use", "Pooled MongoDB clients in use.")
-                   .with({})),
-        up(registry.gauge("storefront_mongo_up", "1 when the last MongoDB ping succeeded.")
-               .with({})),
-        server_selection_failures(
-            registry
-                .counter("storefront_mongo_server_selection_failures_total",
-                         "Operations that found no usable MongoDB server in time.")
-                .with({})) {
-    // Every kind exists from the start, so rates and ratios are 0, not empty.
-    for (auto kind : {ErrorKind::kUnavailable, ErrorKind::kTimeout, ErrorKind::kInvalid,
-                      ErrorKind::kDuplicate, ErrorKind::kInternal}) {
-      errors.with({to_string(kind)});
-    }
-  }
-
-  obs::Family<obs::Histogram>& duration;
-  obs::Family<obs::Counter>& errors;
-  obs::Gauge& in_use;
-  obs::Gauge& up;
-  obs::Counter& server_selection_failures;
-};
-
-// A client borrowed from the pool for one operation, with its timing.
-class MongoStore::Lease {
- public:
-  Lease(MongoStore& store, const char* operation)
-      : store_(store), operation_(operation), started_(Clock::now()) {
-    client_ = mongoc_client_pool_pop(store_.pool_);
-    store_.metrics_->in_use.add(1);
-  }
-  ~Lease() {
-    mongoc_client_pool_push(store_.pool_, client_);
-    store_.metrics_->in_use.add(-1);
-    store_.metrics_->duration.with({operation_})
-        .observe(std::chrono::duration<double>(Clock::now() - started_).count());
-  }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-
-  mongoc_client_t* client() const { return client_; }
-  CollectionPtr collection(std::string_view name) const {
-    return CollectionPtr(mongoc_client_get_collection(client_, store_.options_.database.c_str(),
-                                                      std::string(name).c_str()));
-  }
-  Error fail(const bson_error_t& error) const {
-    auto e = mongo_error(error, operation_);
-    store_.metrics_->errors.with({to_string(e.kind)}).inc();
-    if (error.domain == MONGOC_ERROR_SERVER_SELECTION) {
-      store_.metrics_->server_selection_failures.inc();
-    }
-    return e;
-  }
-
- private:
-  MongoStore& store_;
-  const char* operation_;
-  Clock::time_point started_;
-  mongoc_client_t* client_ = nullptr;
-};
-
-Result<Unit> validate_mongo_url(const std::string& url) {
-  bson_error_t error;
-  mongoc_uri_t* uri = mongoc_uri_new_with_error(url.c_str(), &error);
-  if (!uri) return Error{ErrorKind::kInvalid, error.message};
-  mongoc_uri_destroy(uri);
-  return Unit{};
-}
-
-namespace {
-
-// libmongoc logs go through spdlog, so they share its format and level.
-void log_to_spdlog(mongoc_log_level_t level, const char* domain, const char* message, void*) {
-  // Servers without sessions (the mongo-java-server stand-in) answer the
-  // driver's endSessions at shutdown with an error that means nothing to us.
-  if (std::strstr(message, "endSessions")) return;
-  switch (level) {
-    case MONGOC_LOG_LEVEL_ERROR:
-    case MONGOC_LOG_LEVEL_CRITICAL:
-      spdlog::error("mongoc {}: {}", domain, message);
-      break;
-    case MONGOC_LOG_LEVEL_WARNING:
-      spdlog::warn("mongoc {}: {}", domain, message);
-      break;
-    default:
-      spdlog::debug("mongoc {}: {}", domain, message);
-  }
-}
-
-}  // namespace
-
-MongoDriver::MongoDriver() {
-  mongoc_init();
-  mongoc_log_set_handler(log_to_spdlog, nullptr);
-}
-MongoDriver::~MongoDriver() {
-  mongoc_cleanup();
-}
-
-MongoStore::MongoStore(const MongoOptions& options, obs::Registry& registry)
-    : options_(options), metrics_(std::make_unique<Metrics>(registry)) {
-  bson_error_t error;
-  mongoc_uri_t* uri = mongoc_uri_new_with_error(options_.url.c_str(), &error);
-  if (!uri) throw std::invalid_argument(error.message);
-  // Options given in the URL win; these are the defaults that keep every
-  // operation bounded in time.
-  auto set_default_ms = [uri](const char* key, std::chrono::milliseconds v) {
-    if (!mongoc_uri_has_option(uri, key)) {
-      mongoc_uri_set_option_as_int32(uri, key, static_cast<std::int32_t>(v.count()));
-    }
-  };
-  set_default_ms(MONGOC_URI_SERVERSELECTIONTIMEOUTMS, options_.server_selection_timeout);
-  set_default_ms(MONGOC_URI_CONNECTTIMEOUTMS, options_.connect_timeout);
-  set_default_ms(MONGOC_URI_SOCKETTIMEOUTMS, options_.socket_timeout);
-  if (!mongoc_uri_has_option(uri, MONGOC_URI_RETRYWRITES)) {
-    mongoc_uri_set_option_as_bool(uri, MONGOC_URI_RETRYWRITES, true);
-  }
-  if (!mongoc_uri_has_option(uri, MONGOC_URI_W)) {
-    mongoc_write_concern_t* wc = mongoc_write_concern_new();
-    mongoc_write_concern_set_w(wc, MONGOC_WRITE_CONCERN_W_MAJORITY);
-    mongoc_uri_set_write_concern(uri, wc);
-    mongoc_write_concern_destroy(wc);
-  }
-  if (!mongoc_uri_get_appname(uri)) mongoc_uri_set_appname(uri, "storefront");
-  pool_ = mongoc_client_pool_new(uri);
-  mongoc_uri_destroy(uri);
-  if (!pool_) throw std::invalid_argument("cannot create a MongoDB client pool for this URL");
-  mongoc_client_pool_set_error_api(pool_, MONGOC_ERROR_API_VERSION_2);
-  mongoc_client_pool_max_size(pool_, static_cast<std::uint32_t>(options_.max_pool_size));
-}
-
-MongoStore::~MongoStore() {
-  if (pool_) mongoc_client_pool_destroy(pool_);
-}
+MongoStore::MongoStore(MongoPool& pool) : pool_(pool) {}
 
 Result<std::string> MongoStore::list_users_json(std::string_view collection, int limit,
                                                 Deadline deadline) {
-  Lease lease(*this, "find");
+  Lease lease(pool_, "find");
   auto coll = lease.collection(collection);
   bson_t filter = BSON_INITIALIZER;
   auto opts = user_projection_opts(limit, deadline);
@@ -261,7 +80,7 @@ Result<std::string> MongoStore::list_users_json(std::string_view collection, int
 Result<std::optional<std::string>> MongoStore::find_user_json(std::string_view collection,
                                                               std::string_view name,
                                                               Deadline deadline) {
-  Lease lease(*this, "find_one");
+  Lease lease(pool_, "find_one");
   auto coll = lease.collection(collection);
   bson_t filter = BSON_INITIALIZER;
   bson_append_utf8(&filter, "name", 4, name.data(), static_cast<int>(name.size()));
@@ -282,7 +101,7 @@ Result<std::optional<std::string>> MongoStore::find_user_json(std::string_view c
 Result<std::string> MongoStore::insert_user(std::string_view collection, const NewUser& user,
                                             Deadline deadline) {
   (void)deadline;  // inserts are bounded by socketTimeoutMS; maxTimeMS is not valid for them
-  Lease lease(*this, "insert");
+  Lease lease(pool_, "insert");
   auto coll = lease.collection(collection);
   bson_oid_t oid;
   bson_oid_init(&oid, nullptr);
@@ -301,7 +120,7 @@ Result<std::string> MongoStore::insert_user(std::string_view collection, const N
 }
 
 Result<std::int64_t> MongoStore::count(std::string_view collection, Deadline deadline) {
-  Lease lease(*this, "count");
+  Lease lease(pool_, "count");
   auto coll = lease.collection(collection);
   bson_t filter = BSON_INITIALIZER;
   auto opts = max_time_opts(deadline);
@@ -316,7 +135,7 @@ Result<std::int64_t> MongoStore::count(std::string_view collection, Deadline dea
 Result<bool> MongoStore::decrement_if_at_least(std::string_view collection, std::string_view id,
                                                std::string_view field, std::int64_t units,
                                                Deadline deadline) {
-  Lease lease(*this, "find_and_modify");
+  Lease lease(pool_, "find_and_modify");
   auto coll = lease.collection(collection);
   const std::string key(field);
   // One conditional single-document update: the filter and the $inc are
@@ -342,19 +161,19 @@ Result<bool> MongoStore::decrement_if_at_least(std::string_view collection, std:
 
 Status MongoStore::ping(Deadline deadline) {
   (void)deadline;
-  Lease lease(*this, "ping");
+  Lease lease(pool_, "ping");
   BsonPtr cmd(BCON_NEW("ping", BCON_INT32(1)));
   bson_error_t error;
   Reply reply;
   const bool ok =
       mongoc_client_command_simple(lease.client(), "admin", cmd.get(), nullptr, &reply.doc, &error);
-  metrics_->up.set(ok ? 1 : 0);
+  pool_.set_up(ok);
   if (!ok) return lease.fail(error);
   return ok_status();
 }
 
 Result<DeploymentInfo> MongoStore::describe(Deadline deadline) {
-  Lease lease(*this, "command");
+  Lease lease(pool_, "command");
   DeploymentInfo info;
   bson_error_t error;
   {
@@ -415,7 +234,7 @@ Result<DeploymentInfo> MongoStore::describe(Deadline deadline) {
 
 void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& info, bool sharded,
                                      Deadline deadline) {
-  mongoc_database_t* db = mongoc_client_get_database(client, options_.database.c_str());
+  mongoc_database_t* db = mongoc_client_get_database(client, pool_.options().database.c_str());
   bson_error_t error;
   auto opts = max_time_opts(deadline);
   char** names = mongoc_database_get_collection_names_with_opts(db, opts.get(), &error);
@@ -426,7 +245,8 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
   }
   for (char** name = names; *name; ++name) {
     CollectionStats stats{*name, 0, std::nullopt};
-    CollectionPtr coll(mongoc_client_get_collection(client, options_.database.c_str(), *name));
+    CollectionPtr coll(
+        mongoc_client_get_collection(client, pool_.options().database.c_str(), *name));
     bson_t filter = BSON_INITIALIZER;
     auto count_opts = max_time_opts(deadline);
     stats.documents = std::max<std::int64_t>(
@@ -451,7 +271,7 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
 
 Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std::int64_t count,
                                                 Deadline deadline) {
-  Lease lease(*this, "bulk_write");
+  Lease lease(pool_, "bulk_write");
   auto coll = lease.collection(collection);
   FillReport report;
   bson_error_t error;

@@ -1,48 +1,19 @@
 #pragma once
 
-#include <chrono>
-#include <memory>
+#include <cstdint>
 #include <string>
 
+#include "store/deployment_store.hpp"
+#include "store/mongo_pool.hpp"
 #include "store/user_store.hpp"
-
-typedef struct _mongoc_client_pool_t mongoc_client_pool_t;  // NOLINT
-typedef struct _mongoc_client_t mongoc_client_t;            // NOLINT
-
-namespace storefront::obs {
-class Registry;
-}
 
 namespace storefront::store {
 
-struct MongoOptions {
-  std::string url;
-  std::string database;
-  std::chrono::milliseconds server_selection_timeout{2000};
-  std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds socket_timeout{5000};
-  std::size_t max_pool_size = 32;
-};
-
-// Validates a MongoDB connection string; the error text is for the user.
-Result<Unit> validate_mongo_url(const std::string& url);
-
-// The process-wide libmongoc init/cleanup.
-class MongoDriver {
+// The users collections and the deployment description on a shared
+// MongoPool. Every operation carries maxTimeMS from the request deadline.
+class MongoStore final : public UserStore, public DeploymentStore {
  public:
-  MongoDriver();
-  ~MongoDriver();
-  MongoDriver(const MongoDriver&) = delete;
-  MongoDriver& operator=(const MongoDriver&) = delete;
-};
-
-// UserStore on a mongoc_client_pool_t. Reads use the primary, writes use
-// w:majority with retryable writes, every operation carries maxTimeMS from
-// the request deadline.
-class MongoStore final : public UserStore {
- public:
-  MongoStore(const MongoOptions& options, obs::Registry& registry);
-  ~MongoStore() override;
+  explicit MongoStore(MongoPool& pool);
 
   Result<std::string> list_users_json(std::string_view collection, int limit,
                                       Deadline deadline) override;
@@ -69,15 +40,10 @@ class MongoStore final : public UserStore {
   Result<FillReport> fill(std::string_view collection, std::int64_t count, Deadline deadline);
 
  private:
-  class Lease;
-  struct Metrics;
-
   void collect_collections(mongoc_client_t* client, DeploymentInfo& info, bool sharded,
                            Deadline deadline);
 
-  MongoOptions options_;
-  mongoc_client_pool_t* pool_ = nullptr;
-  std::unique_ptr<Metrics> metrics_;
+  MongoPool& pool_;
 };
 
 }  // namespace storefront::store

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/user_store.hpp"
+#include "store/deployment_store.hpp"
 
 // Pure functions that turn server replies into DeploymentInfo pieces. Kept
 // apart from the driver calls so sharded and replica-set replies, which the

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,7 @@ using std::chrono::seconds;
 struct FakeRedisState {
   std::mutex mutex;
   std::map<std::string, std::string, std::less<>> data;
+  std::map<std::string, seconds, std::less<>> ttls;
   std::atomic<int> calls{0};
   std::atomic<bool> failing{false};
   std::atomic<bool> hold_sets{false};  // SET waits while true (a slow background write)
@@ -48,11 +50,12 @@ class FakeRedis : public RedisClient {
     }
     return out;
   }
-  Status set(std::string_view key, std::string_view value, seconds, Deadline) override {
+  Status set(std::string_view key, std::string_view value, seconds ttl, Deadline) override {
     while (s_->hold_sets) std::this_thread::sleep_for(milliseconds(1));
     if (auto e = call()) return *e;
     std::lock_guard lock(s_->mutex);
     s_->data[std::string(key)] = std::string(value);
+    s_->ttls[std::string(key)] = ttl;
     return ok_status();
   }
   Status del(std::string_view key, Deadline) override {
@@ -137,7 +140,8 @@ TEST_F(ResponseCacheTest, MissThenHit) {
   cache->flush_writes();
   {
     std::lock_guard lock(state->mutex);
-    EXPECT_EQ(state->data[key.key], "{\"users\":[]}\n0");  // stamped with the Redis generation
+    // Stamped with the Redis generation and the wall-clock end of its freshness.
+    EXPECT_EQ(state->data[key.key].rfind("{\"users\":[]}\n0 ", 0), 0u) << state->data[key.key];
   }
   auto second = cache->get_or_load(key, soon(), loader);
   ASSERT_TRUE(second.ok());
@@ -424,6 +428,85 @@ TEST_F(ResponseCacheTest, StatusReportsMode) {
   EXPECT_TRUE(s.enabled);
   EXPECT_EQ(s.mode, "standalone");
   EXPECT_EQ(s.breaker, BreakerState::kClosed);
+}
+
+}  // namespace
+}  // namespace storefront::cache
+
+namespace storefront::cache {
+namespace {
+
+// Stale-if-error: a current entry past its freshness, seeded as another
+// instance would have stored it ("<body>\n<generation> <fresh until ms>").
+class StaleIfErrorTest : public ResponseCacheTest {
+ protected:
+  void SetUp() override {
+    std::lock_guard lock(state->mutex);
+    state->data[key.key] = "{\"users\":[\"old\"]}\n0 1";  // fresh until 1970
+  }
+  // A lambda object: FunctionRef refers to callables, not function pointers.
+  const std::function<Result<std::string>(Deadline)> down = [](Deadline) -> Result<std::string> {
+    return Error{ErrorKind::kUnavailable, "no server"};
+  };
+  const LoadOptions stale_ok{seconds(60), seconds(600), false};
+};
+
+TEST_F(StaleIfErrorTest, ServesTheExpiredEntryWhenTheDatabaseIsDown) {
+  auto cache = make();
+  auto served = cache->get_or_load(key, stale_ok, soon(), down);
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(served->outcome, CacheOutcome::kStale);
+  EXPECT_EQ(*served->body, R"({"users":["old"]})");
+  EXPECT_STREQ(to_string(CacheOutcome::kStale), "STALE");
+  EXPECT_EQ(metric("storefront_cache_stale_total"), 1);
+}
+
+TEST_F(StaleIfErrorTest, TimeoutsCountAsDownOtherErrorsDoNot) {
+  auto cache = make();
+  auto timed_out = cache->get_or_load(key, stale_ok, soon(), [](Deadline) -> Result<std::string> {
+    return Error{ErrorKind::kTimeout, "slow"};
+  });
+  ASSERT_TRUE(timed_out.ok());
+  EXPECT_EQ(timed_out->outcome, CacheOutcome::kStale);
+  auto broken = cache->get_or_load(key, stale_ok, soon(), [](Deadline) -> Result<std::string> {
+    return Error{ErrorKind::kInternal, "bug"};
+  });
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().kind, ErrorKind::kInternal);
+}
+
+TEST_F(StaleIfErrorTest, WithoutAWindowTheErrorStands) {
+  auto cache = make();
+  auto served = cache->get_or_load(key, LoadOptions{seconds(60), seconds(0), false}, soon(), down);
+  ASSERT_FALSE(served.ok());
+  EXPECT_EQ(served.error().kind, ErrorKind::kUnavailable);
+}
+
+TEST_F(StaleIfErrorTest, AnExpiredEntryIsReloadedWhenTheDatabaseAnswers) {
+  auto cache = make();
+  auto served = cache->get_or_load(key, stale_ok, soon(), [](Deadline) -> Result<std::string> {
+    return std::string(R"({"users":["new"]})");
+  });
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(served->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(*served->body, R"({"users":["new"]})");
+  cache->flush_writes();
+  std::lock_guard lock(state->mutex);
+  // Kept in Redis for the stale window beyond its TTL.
+  EXPECT_EQ(state->ttls[key.key], seconds(660));
+}
+
+TEST_F(StaleIfErrorTest, AnInvalidatedEntryIsNeverServedStale) {
+  auto cache = make();
+  ASSERT_TRUE(cache->invalidate_scope(key.scope, soon()).ok());  // generation 0 -> 1
+  {
+    // An entry of generation 0 (the DEL only frees memory; other keys stay).
+    std::lock_guard lock(state->mutex);
+    state->data[key.key] = "{\"users\":[\"old\"]}\n0 1";
+  }
+  auto served = cache->get_or_load(key, stale_ok, soon(), down);
+  ASSERT_FALSE(served.ok());
+  EXPECT_EQ(served.error().kind, ErrorKind::kUnavailable);
 }
 
 }  // namespace

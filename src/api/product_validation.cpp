@@ -1,0 +1,375 @@
+#include "api/product_validation.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "common/json_writer.hpp"
+
+namespace storefront::api {
+namespace json = boost::json;
+namespace {
+
+bool sku_char(char c, bool first) {
+  const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  return alnum || (!first && (c == '.' || c == '_' || c == '-'));
+}
+
+bool segment_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+bool attribute_name_ok(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool word = segment_char(c) && c != '-';
+    if (!(word || (i > 0 && (c == ' ' || c == '-')))) return false;
+  }
+  return true;
+}
+
+json::array loc_of(std::initializer_list<json::value> parts) {
+  return json::array(parts.begin(), parts.end());
+}
+
+// Validates one field; each check adds at most one error, like pydantic.
+class Fields {
+ public:
+  Fields(const json::object& obj, json::array base, ErrorList& errors)
+      : obj_(obj), base_(std::move(base)), errors_(errors) {}
+
+  json::array loc(std::string_view field) const {
+    json::array l = base_;
+    l.emplace_back(field);
+    return l;
+  }
+  const json::value* required(std::string_view field) {
+    const auto* v = obj_.if_contains(field);
+    if (!v) errors_.add("missing", loc(field), "Field required", json::value(obj_));
+    return v;
+  }
+  std::optional<std::string> string(std::string_view field, const json::value& v,
+                                    std::size_t min_len, std::size_t max_len,
+                                    std::string_view pattern = {},
+                                    bool (*matches)(std::string_view) = nullptr) {
+    if (!v.is_string()) {
+      errors_.add("string_type", loc(field), "Input should be a valid string", v);
+      return std::nullopt;
+    }
+    const std::string_view s = v.get_string();
+    const auto n = code_points(s);
+    if (n < min_len) {
+      errors_.add("string_too_short", loc(field),
+                  fmt::format("String should have at least {} character{}", min_len,
+                              min_len == 1 ? "" : "s"),
+                  v, {{"min_length", min_len}});
+      return std::nullopt;
+    }
+    if (n > max_len) {
+      errors_.add("string_too_long", loc(field),
+                  fmt::format("String should have at most {} character{}", max_len,
+                              max_len == 1 ? "" : "s"),
+                  v, {{"max_length", max_len}});
+      return std::nullopt;
+    }
+    if (matches && !matches(s)) {
+      errors_.add("string_pattern_mismatch", loc(field),
+                  fmt::format("String should match pattern '{}'", pattern), v,
+                  {{"pattern", pattern}});
+      return std::nullopt;
+    }
+    return std::string(s);
+  }
+  // Strict: JSON integers only (no floats, no numeric strings).
+  std::optional<std::int64_t> integer(std::string_view field, const json::value& v,
+                                      std::int64_t min, std::int64_t max) {
+    if (!v.is_int64() && !v.is_uint64()) {
+      errors_.add("int_type", loc(field), "Input should be a valid integer", v);
+      return std::nullopt;
+    }
+    if (v.is_int64() && v.get_int64() < min) {
+      errors_.add("greater_than_equal", loc(field),
+                  fmt::format("Input should be greater than or equal to {}", min), v,
+                  {{"ge", min}});
+      return std::nullopt;
+    }
+    if (v.is_uint64() || v.get_int64() > max) {
+      errors_.add("less_than_equal", loc(field),
+                  fmt::format("Input should be less than or equal to {}", max), v, {{"le", max}});
+      return std::nullopt;
+    }
+    return v.get_int64();
+  }
+  const json::object* object(std::string_view field, const json::value& v, bool model) {
+    if (v.is_object()) return &v.get_object();
+    if (model) {
+      errors_.add("model_attributes_type", loc(field),
+                  "Input should be a valid dictionary or object to extract fields from", v);
+    } else {
+      errors_.add("dict_type", loc(field), "Input should be a valid dictionary", v);
+    }
+    return nullptr;
+  }
+  ErrorList& errors() { return errors_; }
+
+ private:
+  const json::object& obj_;
+  json::array base_;
+  ErrorList& errors_;
+};
+
+bool currency_ok(std::string_view s) {
+  if (s.size() != 3) return false;
+  for (char c : s) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+void parse_price(Fields& f, store::ProductInput& out) {
+  const auto* v = f.required("price");
+  if (!v) return;
+  const auto* price = f.object("price", *v, true);
+  if (!price) return;
+  Fields p(*price, f.loc("price"), f.errors());
+  if (const auto* a = p.required("amount")) {
+    if (auto n = p.integer("amount", *a, 0, kMaxAmount)) out.amount = *n;
+  }
+  if (const auto* c = p.required("currency")) {
+    if (auto s = p.string("currency", *c, 3, 3, kCurrencyPattern, currency_ok)) out.currency = *s;
+  }
+}
+
+void parse_media_item(Fields& f, const json::object& item, store::MediaInput& out) {
+  if (const auto* k = f.required("kind")) {
+    if (!k->is_string() || (k->get_string() != "image" && k->get_string() != "video")) {
+      f.errors().add("literal_error", f.loc("kind"), "Input should be 'image' or 'video'", *k,
+                     {{"expected", "'image' or 'video'"}});
+    } else {
+      out.kind = std::string(k->get_string());
+    }
+  }
+  if (const auto* p = f.required("path")) {
+    if (auto s = f.string("path", *p, 1, 512, kMediaPathPattern, valid_media_path)) out.path = *s;
+  }
+  for (const char* dim : {"width", "height"}) {
+    const auto* d = item.if_contains(dim);
+    if (!d || d->is_null()) continue;
+    auto n = f.integer(dim, *d, 1, 100000);
+    (std::string_view(dim) == "width" ? out.width : out.height) = n;
+  }
+}
+
+void parse_media(Fields& f, const json::object& obj, store::ProductInput& out) {
+  const auto* v = obj.if_contains("media");
+  if (!v || v->is_null()) return;
+  if (!v->is_array()) {
+    f.errors().add("list_type", f.loc("media"), "Input should be a valid list", *v);
+    return;
+  }
+  const auto& items = v->get_array();
+  if (items.size() > kMaxMedia) {
+    f.errors().add(
+        "too_long", f.loc("media"),
+        fmt::format("List should have at most {} items after validation, not {}", kMaxMedia,
+                    items.size()),
+        *v, {{"field_type", "List"}, {"max_length", kMaxMedia}, {"actual_length", items.size()}});
+    return;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    json::array loc = f.loc("media");
+    loc.emplace_back(i);
+    if (!items[i].is_object()) {
+      f.errors().add("model_attributes_type", std::move(loc),
+                     "Input should be a valid dictionary or object to extract fields from",
+                     items[i]);
+      continue;
+    }
+    Fields m(items[i].get_object(), std::move(loc), f.errors());
+    store::MediaInput item;
+    parse_media_item(m, items[i].get_object(), item);
+    out.media.push_back(std::move(item));
+  }
+}
+
+bool attribute_value_ok(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return code_points(v.get_string()) <= 1000;
+    case json::kind::bool_:
+      return true;
+    case json::kind::int64:
+      return std::llabs(v.get_int64()) <= kMaxAmount;
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    default:
+      return false;
+  }
+}
+
+void parse_attributes(Fields& f, const json::object& obj, store::ProductInput& out) {
+  const auto* v = obj.if_contains("attributes");
+  if (!v || v->is_null()) return;
+  const auto* attrs = f.object("attributes", *v, false);
+  if (!attrs) return;
+  if (attrs->size() > kMaxAttributes) {
+    f.errors().add("too_long", f.loc("attributes"),
+                   fmt::format("Dictionary should have at most {} items after validation, not {}",
+                               kMaxAttributes, attrs->size()),
+                   *v,
+                   {{"field_type", "Dictionary"},
+                    {"max_length", kMaxAttributes},
+                    {"actual_length", attrs->size()}});
+    return;
+  }
+  bool ok = true;
+  for (const auto& [key, value] : *attrs) {
+    json::array loc = f.loc("attributes");
+    loc.emplace_back(key);
+    if (!attribute_name_ok(key)) {
+      f.errors().add("string_pattern_mismatch", loc,
+                     fmt::format("String should match pattern '{}'", kAttributeNamePattern),
+                     json::value(key), {{"pattern", kAttributeNamePattern}});
+      ok = false;
+    } else if (!attribute_value_ok(value)) {
+      f.errors().add("value_error", std::move(loc),
+                     "Value error, attributes are strings (at most 1000 characters), finite "
+                     "numbers or booleans",
+                     value, {{"error", "unsupported attribute value"}});
+      ok = false;
+    }
+  }
+  if (ok) out.attributes_json = json::serialize(*attrs);
+}
+
+// pydantic's lax int for a query string: digits with an optional sign.
+std::optional<std::int64_t> query_int(std::string_view s) {
+  std::int64_t n = 0;
+  const char* begin = s.data();
+  if (!s.empty() && s.front() == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+bool valid_sku(std::string_view sku) {
+  if (sku.empty() || sku.size() > 64) return false;
+  for (std::size_t i = 0; i < sku.size(); ++i) {
+    if (!sku_char(sku[i], i == 0)) return false;
+  }
+  return true;
+}
+
+bool valid_media_path(std::string_view path) {
+  if (path.empty()) return false;
+  char prev = '/';  // a segment boundary
+  for (char c : path) {
+    if (c == '/' || c == '.') {
+      if (prev == '/' || prev == '.') return false;  // empty segment, leading or double dot
+    } else if (!segment_char(c)) {
+      return false;
+    }
+    prev = c;
+  }
+  return prev != '/' && prev != '.';
+}
+
+ValidationErrors sku_errors(std::string_view sku) {
+  ErrorList errors;
+  errors.add("string_pattern_mismatch", loc_of({"path", "sku"}),
+             fmt::format("String should match pattern '{}'", kSkuPattern), json::value(sku),
+             {{"pattern", kSkuPattern}});
+  return errors.done();
+}
+
+std::variant<store::ProductInput, ValidationErrors> parse_product(std::string_view body) {
+  auto parsed = parse_json_body(body);
+  if (!parsed.ok) return parsed.errors;
+  ErrorList errors;
+  if (!parsed.value.is_object()) {
+    errors.add("model_attributes_type", {"body"},
+               "Input should be a valid dictionary or object to extract fields from", parsed.value);
+    return errors.done();
+  }
+  const auto& obj = parsed.value.get_object();
+  Fields f(obj, loc_of({"body"}), errors);
+  store::ProductInput out;
+  if (const auto* v = f.required("name")) {
+    if (auto s = f.string("name", *v, 1, 200)) out.name = *s;
+  }
+  if (const auto* v = obj.if_contains("description"); v && !v->is_null()) {
+    if (auto s = f.string("description", *v, 0, 5000)) out.description = *s;
+  }
+  if (const auto* v = f.required("category")) {
+    if (auto s = f.string("category", *v, 1, 100)) out.category = *s;
+  }
+  parse_price(f, out);
+  parse_media(f, obj, out);
+  parse_attributes(f, obj, out);
+  if (!errors.empty()) return errors.done();
+  return out;
+}
+
+std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::string_view target) {
+  store::ProductQuery query;
+  ErrorList errors;
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return query;  // the router already rejected malformed targets
+  std::optional<std::string> limit, after, category;
+  for (auto param : url->params()) {
+    if (param.key == "limit") limit = param.value;
+    if (param.key == "after") after = param.value;
+    if (param.key == "category") category = param.value;
+  }
+  if (limit) {
+    auto n = query_int(*limit);
+    if (!n) {
+      errors.add("int_parsing", loc_of({"query", "limit"}),
+                 "Input should be a valid integer, unable to parse string as an integer",
+                 json::value(*limit));
+    } else if (*n < 1) {
+      errors.add("greater_than_equal", loc_of({"query", "limit"}),
+                 "Input should be greater than or equal to 1", json::value(*limit), {{"ge", 1}});
+    } else if (*n > 100) {
+      errors.add("less_than_equal", loc_of({"query", "limit"}),
+                 "Input should be less than or equal to 100", json::value(*limit), {{"le", 100}});
+    } else {
+      query.limit = static_cast<int>(*n);
+    }
+  }
+  if (after) {
+    if (valid_sku(*after)) {
+      query.after = *after;
+    } else {
+      errors.add("string_pattern_mismatch", loc_of({"query", "after"}),
+                 fmt::format("String should match pattern '{}'", kSkuPattern), json::value(*after),
+                 {{"pattern", kSkuPattern}});
+    }
+  }
+  if (category) {
+    const auto n = code_points(*category);
+    if (!is_valid_utf8(*category)) {
+      errors.add("string_unicode", loc_of({"query", "category"}),
+                 "Input should be a valid string, unable to parse raw data as a unicode string",
+                 nullptr);
+    } else if (n < 1 || n > 100) {
+      errors.add(n < 1 ? "string_too_short" : "string_too_long", loc_of({"query", "category"}),
+                 n < 1 ? "String should have at least 1 character"
+                       : "String should have at most 100 characters",
+                 json::value(*category), {{n < 1 ? "min_length" : "max_length", n < 1 ? 1 : 100}});
+    } else {
+      query.category = *category;
+    }
+  }
+  if (!errors.empty()) return errors.done();
+  return query;
+}
+
+}  // namespace storefront::api
