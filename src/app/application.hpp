@@ -1,8 +1,8 @@
 #pragma once
 
 #include "app/config.hpp"
-#include "store/mongo_store.hpp"
 #include "app/fill.hpp"
+#include "store/mongo_store.hpp"
 
 namespace storefront::app {
 
