@@ -203,6 +203,21 @@ def run_fill(mongo_url: str, collection: str, count: int, database: str = "somed
     return out.stdout + out.stderr
 
 
+def run_fill_products(mongo_url: str, count: int, media_dir: Path | None = None,
+                      database: str = "somedb") -> str:
+    """`storefront fill --products N [--media-dir DIR]`: generated products and their images."""
+    argv = [str(BUILD_DIR / "storefront"), "fill", "--products", str(count)]
+    if media_dir is not None:
+        argv += ["--media-dir", str(media_dir)]
+    out = subprocess.run(argv,
+                         env={"PATH": os.environ.get("PATH", ""), "MONGODB_URL": mongo_url,
+                              "MONGODB_DATABASE_NAME": database,
+                              **{k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")}},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout + out.stderr
+
+
 class TcpProxy:
     """A loopback TCP proxy to put between storefront and a server.
 
