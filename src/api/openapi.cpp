@@ -8,7 +8,7 @@ std::string_view openapi_json() {
   "info": {
     "title": "storefront",
     "version": "0.1.0",
-    "description": "C++ drop-in replacement of pymongo-api: users stored in MongoDB, cached in Redis."
+    "description": "C++ drop-in replacement of pymongo-api (users stored in MongoDB, cached in Redis) and the store's catalog: products with CDN media, cached reads with ETag/304 that keep serving through a database outage (X-Cache: STALE)."
   },
   "paths": {
     "/": {
@@ -42,7 +42,7 @@ std::string_view openapi_json() {
         "parameters": [{"$ref": "#/components/parameters/CollectionName"}],
         "responses": {
           "200": {"description": "Users; cached when REDIS_URL is set (see the X-Cache header)",
-                  "headers": {"X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS", "BYPASS"]}}},
+                  "headers": {"X-Cache": {"$ref": "#/components/headers/XCache"}},
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UsersCollection"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "503": {"$ref": "#/components/responses/Unavailable"}
@@ -86,6 +86,96 @@ std::string_view openapi_json() {
         }
       }
     },
+    "/catalog/products": {
+      "get": {
+        "summary": "List products by SKU (keyset pagination)",
+        "operationId": "list_products",
+        "parameters": [
+          {"name": "category", "in": "query", "required": false,
+           "schema": {"type": "string", "minLength": 1, "maxLength": 100}},
+          {"name": "limit", "in": "query", "required": false,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "after", "in": "query", "required": false, "description": "The `next` of the previous page: products after this SKU",
+           "schema": {"$ref": "#/components/schemas/Sku"}},
+          {"$ref": "#/components/parameters/IfNoneMatch"}
+        ],
+        "responses": {
+          "200": {"description": "One page, ordered by SKU; `next` is null on the last page",
+                  "headers": {"ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
+                              "Cache-Control": {"description": "public, max-age=CATALOG_MAX_AGE_SECONDS", "schema": {"type": "string"}},
+                              "X-Cache": {"$ref": "#/components/headers/XCache"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPage"}}}},
+          "304": {"$ref": "#/components/responses/NotModified"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/catalog/categories": {
+      "get": {
+        "summary": "Categories with their product counts",
+        "operationId": "list_categories",
+        "parameters": [{"$ref": "#/components/parameters/IfNoneMatch"}],
+        "responses": {
+          "200": {"description": "Ordered by name",
+                  "headers": {"ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
+                              "Cache-Control": {"description": "public, max-age=CATALOG_MAX_AGE_SECONDS", "schema": {"type": "string"}},
+                              "X-Cache": {"$ref": "#/components/headers/XCache"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Categories"}}}},
+          "304": {"$ref": "#/components/responses/NotModified"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/catalog/products/{sku}": {
+      "parameters": [{"name": "sku", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Sku"}}],
+      "get": {
+        "summary": "One product",
+        "operationId": "show_product",
+        "parameters": [{"$ref": "#/components/parameters/IfNoneMatch"}],
+        "responses": {
+          "200": {"description": "The product, media URLs on CDN_BASE_URL (or MEDIA_BASE_URL)",
+                  "headers": {"ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
+                              "Cache-Control": {"description": "public, max-age=CATALOG_MAX_AGE_SECONDS", "schema": {"type": "string"}},
+                              "X-Cache": {"$ref": "#/components/headers/XCache"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}},
+          "304": {"$ref": "#/components/responses/NotModified"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "put": {
+        "summary": "Create or replace a product (admin)",
+        "operationId": "put_product",
+        "security": [{"AdminBearer": []}],
+        "requestBody": {"required": true,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
+        "responses": {
+          "200": {"description": "Replaced", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}},
+          "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "403": {"$ref": "#/components/responses/AdminDisabled"},
+          "413": {"description": "Body larger than the limit (1 MiB by default)",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a product (admin)",
+        "operationId": "delete_product",
+        "security": [{"AdminBearer": []}],
+        "responses": {
+          "204": {"description": "Deleted"},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "403": {"$ref": "#/components/responses/AdminDisabled"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
     "/health/live": {
       "get": {
         "summary": "Liveness: the process is up",
@@ -96,12 +186,15 @@ std::string_view openapi_json() {
     },
     "/health/ready": {
       "get": {
-        "summary": "Readiness: MongoDB answers a ping within the timeout and the instance is not draining",
+        "summary": "Readiness: this instance can serve (not draining, not at its connection cap)",
+        "description": "Answered on the I/O thread from state, never waiting for a dependency: a database outage or a full worker queue does not take every instance out of the gateway (the cached catalog keeps being served). The dependency states are in the body.",
         "operationId": "health_ready",
         "responses": {
           "200": {"description": "Ready",
-                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
-          "503": {"$ref": "#/components/responses/Unavailable"}
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+          "503": {"description": "Draining or overloaded",
+                  "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
         }
       }
     },
@@ -128,14 +221,37 @@ std::string_view openapi_json() {
     }
   },
   "components": {
+    "securitySchemes": {
+      "AdminBearer": {"type": "http", "scheme": "bearer",
+                      "description": "STOREFRONT_ADMIN_TOKEN; when it is unset the admin endpoints answer 403"}
+    },
+    "headers": {
+      "XCache": {"description": "HIT, MISS, BYPASS (Redis unusable) or STALE (expired entry served because MongoDB failed); absent without a cache",
+                 "schema": {"type": "string", "enum": ["HIT", "MISS", "BYPASS", "STALE"]}}
+    },
     "parameters": {
+      "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false,
+                      "description": "ETag(s) of a copy the client holds: 304 when one matches",
+                      "schema": {"type": "string"}},
       "CollectionName": {
         "name": "collection_name", "in": "path", "required": true,
-        "description": "A MongoDB collection name: 1-120 bytes, no '$' or NUL, not system.*",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 120}
+        "description": "A MongoDB collection name as the service accepts it: 1-120 bytes of UTF-8, no '$' or NUL, not starting or ending with '.', not system.* (anything else is a 400)",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 120,
+                   "pattern": "^(?!system\\.)[^$\\u0000.]([^$\\u0000]*[^$\\u0000.])?$"}
       }
     },
     "responses": {
+      "NotModified": {"description": "The client's copy (If-None-Match) is current; no body",
+                      "headers": {"ETag": {"schema": {"type": "string"}}}},
+      "NotFound": {"description": "No product with this SKU",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Invalid": {"description": "Validation error (FastAPI's detail list)",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+      "Unauthenticated": {"description": "No or a wrong Bearer token",
+                          "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}},
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "AdminDisabled": {"description": "STOREFRONT_ADMIN_TOKEN is unset: admin API disabled",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "BadRequest": {"description": "Invalid collection name or malformed request",
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unavailable": {"description": "A dependency is unavailable; retry after the Retry-After header",
@@ -143,6 +259,73 @@ std::string_view openapi_json() {
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
     "schemas": {
+      "Sku": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+      "Price": {
+        "type": "object", "required": ["amount", "currency"],
+        "properties": {"amount": {"type": "integer", "minimum": 0, "maximum": 9007199254740991, "description": "Minor units (kopecks)"},
+                       "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "minLength": 3, "maxLength": 3}}
+      },
+      "MediaInput": {
+        "type": "object", "required": ["kind", "path"],
+        "properties": {
+          "kind": {"type": "string", "enum": ["image", "video"]},
+          "path": {"type": "string", "minLength": 1, "maxLength": 512,
+                   "pattern": "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(/[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*)*$",
+                   "description": "Relative to the media base: '/'-separated segments, no '..', no scheme"},
+          "width": {"type": ["integer", "null"], "minimum": 1, "maximum": 100000},
+          "height": {"type": ["integer", "null"], "minimum": 1, "maximum": 100000}
+        }
+      },
+      "Media": {
+        "type": "object", "required": ["kind", "url"],
+        "properties": {"kind": {"type": "string", "enum": ["image", "video"]}, "url": {"type": "string"},
+                       "width": {"type": "integer"}, "height": {"type": "integer"}}
+      },
+      "Attributes": {
+        "type": "object", "maxProperties": 50,
+        "propertyNames": {"pattern": "^[A-Za-z0-9_][A-Za-z0-9_ -]{0,63}$"},
+        "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 1000}, {"type": "number"}, {"type": "boolean"}]}
+      },
+      "ProductInput": {
+        "type": "object", "required": ["name", "category", "price"],
+        "properties": {
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "description": {"type": ["string", "null"], "maxLength": 5000},
+          "category": {"type": "string", "minLength": 1, "maxLength": 100},
+          "price": {"$ref": "#/components/schemas/Price"},
+          "media": {"type": ["array", "null"], "maxItems": 20, "items": {"$ref": "#/components/schemas/MediaInput"}},
+          "attributes": {"anyOf": [{"$ref": "#/components/schemas/Attributes"}, {"type": "null"}]}
+        }
+      },
+      "Product": {
+        "type": "object",
+        "required": ["sku", "name", "description", "category", "price", "media", "attributes", "updated_at"],
+        "properties": {
+          "sku": {"$ref": "#/components/schemas/Sku"},
+          "name": {"type": "string"}, "description": {"type": "string"}, "category": {"type": "string"},
+          "price": {"$ref": "#/components/schemas/Price"},
+          "media": {"type": "array", "items": {"$ref": "#/components/schemas/Media"}},
+          "attributes": {"type": "object"},
+          "updated_at": {"type": "string", "format": "date-time"}
+        }
+      },
+      "ProductPage": {
+        "type": "object", "required": ["products", "next"],
+        "properties": {"products": {"type": "array", "maxItems": 100, "items": {"$ref": "#/components/schemas/Product"}},
+                       "next": {"anyOf": [{"$ref": "#/components/schemas/Sku"}, {"type": "null"}]}}
+      },
+      "Categories": {
+        "type": "object", "required": ["categories"],
+        "properties": {"categories": {"type": "array", "items": {"type": "object", "required": ["name", "products"],
+                       "properties": {"name": {"type": "string"}, "products": {"type": "integer", "minimum": 0}}}}}
+      },
+      "Readiness": {
+        "type": "object", "required": ["status", "mongo", "cache"],
+        "properties": {"status": {"type": "string", "enum": ["OK", "draining", "overloaded"]},
+                       "detail": {"type": "string"},
+                       "mongo": {"type": "string", "enum": ["up", "down", "unknown"], "description": "the background health probe's last ping"},
+                       "cache": {"type": "string", "enum": ["up", "probing", "down", "disabled"], "description": "the Redis circuit breaker"}}
+      },
       "User": {
         "type": "object", "required": ["id", "age", "name"],
         "properties": {"id": {"type": "string", "description": "ObjectId as 24 hex digits"},
@@ -150,7 +333,9 @@ std::string_view openapi_json() {
       },
       "NewUser": {
         "type": "object", "required": ["age", "name"],
-        "properties": {"age": {"type": "integer"}, "name": {"type": "string"}}
+        "properties": {"age": {"type": "integer", "minimum": -9223372036854775808, "maximum": 9223372036854775807,
+                               "description": "A 64-bit integer (stored as int32 when it fits); like pydantic, integral floats and numeric strings are accepted too"},
+                       "name": {"type": "string"}}
       },
       "UsersCollection": {
         "type": "object", "required": ["users"],

@@ -85,25 +85,38 @@ class Fields {
     }
     return std::string(s);
   }
-  // Strict: JSON integers only (no floats, no numeric strings).
+  // JSON integers, and numbers with no fractional part (JSON Schema's
+  // "integer": 5.0 is one); no numeric strings.
   std::optional<std::int64_t> integer(std::string_view field, const json::value& v,
                                       std::int64_t min, std::int64_t max) {
-    if (!v.is_int64() && !v.is_uint64()) {
+    if (v.is_double() && v.get_double() != std::floor(v.get_double())) {  // also NaN
+      errors_.add("int_from_float", loc(field),
+                  "Input should be a valid integer, got a number with a fractional part", v);
+      return std::nullopt;
+    }
+    if (!v.is_int64() && !v.is_uint64() && !v.is_double()) {
       errors_.add("int_type", loc(field), "Input should be a valid integer", v);
       return std::nullopt;
     }
-    if (v.is_int64() && v.get_int64() < min) {
+    const bool below = v.is_int64()    ? v.get_int64() < min
+                       : v.is_double() ? v.get_double() < static_cast<double>(min)
+                                       : false;
+    if (below) {
       errors_.add("greater_than_equal", loc(field),
                   fmt::format("Input should be greater than or equal to {}", min), v,
                   {{"ge", min}});
       return std::nullopt;
     }
-    if (v.is_uint64() || v.get_int64() > max) {
+    const bool above = v.is_int64()    ? v.get_int64() > max
+                       : v.is_double() ? v.get_double() > static_cast<double>(max)
+                                       : true;
+    if (above) {
       errors_.add("less_than_equal", loc(field),
                   fmt::format("Input should be less than or equal to {}", max), v, {{"le", max}});
       return std::nullopt;
     }
-    return v.get_int64();
+    // In range, so the cast of a double is exact and defined.
+    return v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_double());
   }
   const json::object* object(std::string_view field, const json::value& v, bool model) {
     if (v.is_object()) return &v.get_object();
@@ -202,14 +215,29 @@ bool attribute_value_ok(const json::value& v) {
     case json::kind::string:
       return code_points(v.get_string()) <= 1000;
     case json::kind::bool_:
-      return true;
     case json::kind::int64:
-      return std::llabs(v.get_int64()) <= kMaxAmount;
+    case json::kind::uint64:
+      return true;
     case json::kind::double_:
       return std::isfinite(v.get_double());
     default:
       return false;
   }
+}
+
+// Integers beyond 2^53 are kept as doubles (what JSON readers make of them
+// anyway), so every accepted attribute fits BSON.
+json::object normalized(const json::object& attrs) {
+  json::object out;
+  for (const auto& [key, value] : attrs) {
+    if (value.is_uint64() ||
+        (value.is_int64() && (value.get_int64() > kMaxAmount || value.get_int64() < -kMaxAmount))) {
+      out[key] = value.to_number<double>();
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 void parse_attributes(Fields& f, const json::object& obj, store::ProductInput& out) {
@@ -244,7 +272,7 @@ void parse_attributes(Fields& f, const json::object& obj, store::ProductInput& o
       ok = false;
     }
   }
-  if (ok) out.attributes_json = json::serialize(*attrs);
+  if (ok) out.attributes_json = json::serialize(normalized(*attrs));
 }
 
 // pydantic's lax int for a query string: digits with an optional sign.

@@ -32,7 +32,8 @@ std::optional<std::int64_t> parse_age(const json::value& v, ErrorList& errors) {
                     "Input should be a valid integer, got a number with a fractional part");
       }
       // Range check before the cast: converting an out-of-range double is UB.
-      if (d >= 9.2e18 || d <= -9.2e18) {
+      // A literal just below INT64_MIN also parses as the double -2^63: reject it too.
+      if (d >= 9223372036854775808.0 || d <= -9223372036854775808.0) {
         return fail("int_parsing_size",
                     "Unable to parse input string as an integer, exceeded maximum size");
       }

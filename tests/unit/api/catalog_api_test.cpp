@@ -163,7 +163,7 @@ TEST_F(CatalogApiTest, InvalidFieldsAre422InFastApiShape) {
        "greater_than_equal", R"(["body","price","amount"])"},
       {R"({"name":"n","category":"c","price":{"amount":9007199254740992,"currency":"RUB"}})",
        "less_than_equal", R"(["body","price","amount"])"},
-      {R"({"name":"n","category":"c","price":{"amount":1.5,"currency":"RUB"}})", "int_type",
+      {R"({"name":"n","category":"c","price":{"amount":1.5,"currency":"RUB"}})", "int_from_float",
        R"(["body","price","amount"])"},
       {R"({"name":"n","category":"c","price":{"amount":1,"currency":"rub"}})",
        "string_pattern_mismatch", R"(["body","price","currency"])"},
@@ -181,6 +181,8 @@ TEST_F(CatalogApiTest, InvalidFieldsAre422InFastApiShape) {
        R"(["body","media"])"},
       {R"({"name":"n","category":"c",)" + price + R"(,"attributes":[]})", "dict_type",
        R"(["body","attributes"])"},
+      {R"({"name":"n","category":"c","price":{"amount":"1","currency":"RUB"}})", "int_type",
+       R"(["body","price","amount"])"},
       {"[1]", "model_attributes_type", R"(["body"])"},
       {"{", "json_invalid", R"(["body",1])"},
   };
