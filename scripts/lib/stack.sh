@@ -18,6 +18,7 @@
 #                                             B+16  Consul DNS (UDP and TCP)
 #                                             B+17  Consul serf LAN (UDP and TCP)
 #                                             B+18  Consul server RPC
+#                                             B+19  media edge (nginx)
 # STACK_MAX_INSTANCES is the most instances the plan has room for (and the
 # number of HAProxy server slots filled from Consul).
 # shellcheck disable=SC2034  # the variables are the interface
@@ -34,6 +35,7 @@ stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   CONSUL_DNS_PORT=$((base + 16))
   CONSUL_SERF_PORT=$((base + 17))
   CONSUL_SERVER_PORT=$((base + 18))
+  MEDIA_PORT=$((base + 19))
   STOREFRONT_PORTS=()
   for ((i = 1; i <= n; i++)); do STOREFRONT_PORTS+=($((base + i))); done
   REDIS_PORTS=()

@@ -34,7 +34,8 @@ _T0 = time.monotonic()
 def stack(request):
     # A short path: HAProxy's admin socket must fit in sun_path (108 bytes).
     run_dir = Path(tempfile.mkdtemp(prefix="sf-drills-"))
-    s = Stack(run_dir, pick_base_port())
+    s = Stack(run_dir, pick_base_port(), env={"CACHE_TTL_SECONDS": "5",
+                                              "STOREFRONT_ADMIN_TOKEN": "drill-admin-token"})
     t0 = time.monotonic()
     try:
         s.run("up", timeout=1800)

@@ -20,6 +20,10 @@ from stack import REPO, wait_for
 
 RULE_FILES = sorted(p.name for p in (REPO / "deploy" / "prometheus" / "rules").glob("*.yml"))
 MONGO_ALERT = "StorefrontMongoUnreachable"
+# The drills' stack runs with these (tests/drills/conftest.py): a short cache TTL so
+# drill 4 sees expired catalog entries served stale, and the admin API on.
+DRILL_CACHE_TTL_S = 5
+DRILL_ADMIN_TOKEN = "drill-admin-token"
 # storefront's request deadline (STOREFRONT_REQUEST_TIMEOUT_MS default) plus slack:
 # no answer may take longer than this, whatever is broken.
 NO_HANG_S = 5.0 + 1.5
@@ -211,19 +215,29 @@ def test_drill_3_kill_a_redis_master(stack, report):
 # --------------------------------------------------------------------- drill 4
 
 def test_drill_4_database_outage(stack, report):
+    """MongoDB down: readiness stays green (it answers "can this instance
+    serve", the outage shows in its body), so the gateway keeps every
+    instance and the cached catalog is still served (stale-if-error); what
+    needs the database answers 503 + Retry-After."""
     stack.wait_servers("UP")
     pids = {n: stack.pid(f"storefront-{n}") for n in range(1, stack.instances + 1)}
+    cached = ["/catalog/products/sku-00001", "/catalog/products?limit=20", "/catalog/categories"]
+    for path in cached:  # into Redis, shared by every instance
+        wait_for(lambda: requests.get(stack.gateway + path, timeout=5).headers.get("X-Cache") == "HIT",
+                 10, f"{path} cached")
     load = run_load(stack)
     try:
-        time.sleep(3)
+        time.sleep(DRILL_CACHE_TTL_S + 1)              # the catalog entries are past their TTL now
         t_stop = time.monotonic()
         stack.run("stop", "mongo")                     # returns once the stand-in exited
         t_stopped = time.monotonic()
 
-        def all_red():
-            return all(requests.get(stack.instance_url(n) + "/health/ready", timeout=5).status_code == 503
+        def all_report_down():
+            return all(requests.get(stack.instance_url(n) + "/health/ready", timeout=5).json()["mongo"] == "down"
                        for n in range(1, stack.instances + 1))
-        _, red_s = wait_for(all_red, 15, "/health/ready 503 on every instance")
+        _, red_s = wait_for(all_report_down, 15, '"mongo": "down" in /health/ready on every instance')
+        for n in range(1, stack.instances + 1):
+            assert requests.get(stack.instance_url(n) + "/health/ready", timeout=5).status_code == 200
 
         # Straight at an instance and through the gateway: 503 + Retry-After, fast.
         t = time.monotonic()
@@ -231,12 +245,24 @@ def test_drill_4_database_outage(stack, report):
         direct_s = time.monotonic() - t
         assert direct.status_code == 503 and direct.headers.get("Retry-After"), direct.headers
         assert "detail" in direct.json()
-        stack.wait_servers("DOWN", timeout=10)
         t = time.monotonic()
-        via_gw = requests.get(stack.gateway + "/helloDoc/users", timeout=10)
+        via_gw = requests.get(stack.gateway + "/helloDoc/count", timeout=10)
         gw_s = time.monotonic() - t
         assert via_gw.status_code == 503 and via_gw.headers.get("Retry-After"), via_gw.headers
         assert "detail" in via_gw.json()
+        # The shop window stays open: cached catalog reads are served stale.
+        t = time.monotonic()
+        for path in cached:
+            r = requests.get(stack.gateway + path, timeout=10)
+            assert r.status_code == 200 and r.headers.get("X-Cache") == "STALE", (path, r.status_code, r.headers)
+        stale_s = (time.monotonic() - t) / len(cached)
+        uncached = requests.get(stack.gateway + "/catalog/products/sku-00999", timeout=10)
+        assert uncached.status_code == 503 and uncached.headers.get("Retry-After"), uncached.headers
+        write = requests.put(stack.gateway + "/catalog/products/sku-drill", timeout=10,
+                             headers={"Authorization": f"Bearer {DRILL_ADMIN_TOKEN}"},
+                             json={"name": "n", "category": "c", "price": {"amount": 1, "currency": "RUB"}})
+        assert write.status_code == 503 and write.headers.get("Retry-After"), write.headers
+        assert set(stack.server_states().values()) == {"UP"}, stack.server_states()
 
         # The alert: `for: 2m` in deploy/prometheus/rules/storefront.yml.
         wait_for(lambda: any(a["state"] == "firing" for a in stack.prometheus_alerts(MONGO_ALERT)),
@@ -253,6 +279,8 @@ def test_drill_4_database_outage(stack, report):
             return all(requests.get(stack.instance_url(n) + "/health/ready", timeout=5).status_code == 200
                        for n in range(1, stack.instances + 1))
         wait_for(all_ready, 30, "/health/ready 200 on every instance")
+        wait_for(lambda: all(requests.get(stack.instance_url(n) + "/health/ready", timeout=5).json()["mongo"] == "up"
+                             for n in range(1, stack.instances + 1)), 30, '"mongo": "up" on every instance')
         stack.wait_servers("UP")
         t_recovered = time.monotonic()
         recovered_s = t_recovered - t_start
@@ -270,8 +298,9 @@ def test_drill_4_database_outage(stack, report):
     outage = res.window(start=t_stopped, end=t_recovered)
     after = res.window(start=t_recovered + 0.5)
     report(res.line("db-outage"))
-    report(f"  readiness red after {red_s:.1f}s; 503+Retry-After in {direct_s * 1000:.0f} ms (instance), "
-           f"{gw_s * 1000:.0f} ms (gateway); {MONGO_ALERT} firing after {fired_s:.0f}s, in Alertmanager "
+    report(f"  readiness 200 with mongo down after {red_s:.1f}s; 503+Retry-After in {direct_s * 1000:.0f} ms "
+           f"(instance), {gw_s * 1000:.0f} ms (gateway); cached catalog STALE in {stale_s * 1000:.0f} ms, "
+           f"uncached 503, writes 503; {MONGO_ALERT} firing after {fired_s:.0f}s, in Alertmanager "
            f"after {am_s:.0f}s; recovered {recovered_s:.1f}s after the DB restart, alert resolved "
            f"{resolved_s:.0f}s later; outage: {len(outage.records)} requests, max {outage.max_ms():.0f} ms; "
            f"after recovery: {len(after.records)} requests, {len(after.failed)} failed; "
