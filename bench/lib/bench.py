@@ -115,6 +115,16 @@ SCENARIOS: dict[str, dict] = {
                      "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]), "lua": "get.lua",
                      "path": f"/{C}/users", "cached": True,
                      "what": f"cached GET /{C}/users, HAProxy -> 3 instances"},
+    "catalog-product": {"kind": "http", "sf": "redis", "lua": "products.lua",
+                        "path": "/catalog/products/sku-00001", "cached": True,
+                        "what": "GET /catalog/products/{random of 1000 SKUs}, Redis"},
+    "catalog-list": {"kind": "http", "sf": "redis", "lua": "get.lua",
+                     "path": "/catalog/products?limit=20", "cached": True,
+                     "what": "GET /catalog/products?limit=20 (20 products), Redis"},
+    "browse": {"kind": "http", "sf": "gw-a", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]),
+               "lua": "browse.lua", "path": "/catalog/products/sku-00001", "cached": True,
+               "what": "browse 70/20/10 (product/category page/categories, 1000 SKUs), "
+                       "HAProxy -> 3 instances"},
     "post": {"kind": "http", "sf": "redis", "lua": "post.lua", "path": f"/{C}/users",
              "writes": True, "what": f"POST /{C}/users, unique names (w: majority)"},
     "mixed-direct": {"kind": "http", "group": "gateway-mixed", "sf": "gw-a", "lua": "mixed.lua",
@@ -142,7 +152,7 @@ def wrk(port: int, script: str, path: str, conns: int, duration: float, tag: str
     argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{max(1, round(duration))}s", "--timeout", "5s",
             "-s", str(LUA / script), f"http://127.0.0.1:{port}{path}"]
     env = dict(os.environ, BENCH_LUA_DIR=str(LUA), BENCH_COLLECTION=C,
-               BENCH_NAMES=str(stk.USERS), BENCH_RUN_ID=tag)
+               BENCH_NAMES=str(stk.USERS), BENCH_PRODUCTS=str(stk.PRODUCTS), BENCH_RUN_ID=tag)
     out_path = RUN_DIR / "wrk.out"
     with open(out_path, "w") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env,

@@ -24,6 +24,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 COLLECTION = "helloDoc"
 DATABASE = "somedb"
 USERS = 1000
+PRODUCTS = 1000
+CATEGORIES = ("phones", "tablets", "laptops", "watches", "headphones", "accessories")
 
 
 # ----------------------------------------------------------------- /proc helpers
@@ -121,6 +123,7 @@ class Stack:
             self._mongo = m
             self.procs["mongo"] = [m]
             out = servers.run_fill(m.url, COLLECTION, USERS, DATABASE)
+            out += servers.run_fill_products(m.url, PRODUCTS, None, DATABASE)
             (self.run_dir / "fill.log").write_text(out)
         return self._mongo
 
@@ -213,6 +216,24 @@ class Stack:
                     raise RuntimeError(f"GET /users/ly{i}: {res.status}")
                 (root / "user" / f"ly{i}").write_bytes(body)
                 sample = sample or body
+            # The catalog: every product page, the list pages and the categories.
+            (root / "catalog" / "products").mkdir(parents=True, exist_ok=True)
+            for i in range(PRODUCTS):
+                conn.request("GET", f"/catalog/products/sku-{i:05d}")
+                res = conn.getresponse()
+                body = res.read()
+                if res.status != 200:
+                    raise RuntimeError(f"GET /catalog/products/sku-{i:05d}: {res.status}")
+                (root / "catalog" / "products" / f"sku-{i:05d}").write_bytes(body)
+            for path, name in (("/catalog/products?limit=20", "list.json"),
+                               ("/catalog/categories", "categories.json")):
+                status, _, body = http_get(src.port, path)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} on storefront: {status}")
+                (root / "catalog" / name).write_bytes(body)
+            for c in CATEGORIES:
+                status, _, body = http_get(src.port, f"/catalog/products?category={c}&limit=20")
+                (root / "catalog" / f"list-{c}.json").write_bytes(body)
             conn.close()
             # POST answers 201 with a user document of the same shape.
             post_body = sample.decode().replace("'", "")
@@ -253,6 +274,15 @@ http {{
       try_files /users.json =404;
     }}
     location /{COLLECTION}/users/ {{ alias {root}/user/; }}
+    # The catalog: the same bytes per SKU, per category page and for the
+    # categories (a CDN serving storefront's answers would hold these).
+    location /catalog/products/ {{ alias {root}/catalog/products/; }}
+    location = /catalog/categories {{ try_files /catalog/categories.json =404; }}
+    location = /catalog/products {{
+      set $list /catalog/list.json;
+      if ($arg_category) {{ set $list /catalog/list-$arg_category.json; }}
+      try_files $list =404;
+    }}
   }}
 }}
 """
