@@ -225,15 +225,15 @@ class Stack:
                 if res.status != 200:
                     raise RuntimeError(f"GET /catalog/products/sku-{i:05d}: {res.status}")
                 (root / "catalog" / "products" / f"sku-{i:05d}").write_bytes(body)
-            for path, name in (("/catalog/products?limit=20", "list.json"),
-                               ("/catalog/categories", "categories.json")):
+            pages = [("/catalog/products?limit=20", "list.json"),
+                     ("/catalog/categories", "categories.json")]
+            pages += [(f"/catalog/products?category={c}&limit=20", f"list-{c}.json")
+                      for c in CATEGORIES]
+            for path, name in pages:
                 status, _, body = http_get(src.port, path)
                 if status != 200:
                     raise RuntimeError(f"GET {path} on storefront: {status}")
                 (root / "catalog" / name).write_bytes(body)
-            for c in CATEGORIES:
-                status, _, body = http_get(src.port, f"/catalog/products?category={c}&limit=20")
-                (root / "catalog" / f"list-{c}.json").write_bytes(body)
             conn.close()
             # POST answers 201 with a user document of the same shape.
             post_body = sample.decode().replace("'", "")

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import atomicity
-from servers import MongoStandin, Storefront, TcpProxy, run_fill
+from servers import MongoStandin, RedisServer, Storefront, TcpProxy, run_fill
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +75,15 @@ def storefront(workdir, mongo):
     code = app.stop()
     assert_no_sanitizer_report(app)
     assert code == 0, f"storefront exited with {code}:\n{app.log()[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def redis(workdir):
+    """A standalone redis-server for the tests of one module."""
+    server = RedisServer(workdir)
+    server.start()
+    yield server
+    server.stop()
 
 
 _counter = itertools.count()

@@ -26,6 +26,16 @@ CONTRACT_ROOT_KEYS = {
 }
 
 
+# Timeouts short enough that a database outage is a fast 503 (or STALE) in tests.
+FAST_FAIL_ENV = {
+    "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "1000",
+    "MONGODB_CONNECT_TIMEOUT_MS": "500",
+    "MONGODB_SOCKET_TIMEOUT_MS": "1500",
+    "STOREFRONT_REQUEST_TIMEOUT_MS": "2000",
+    "STOREFRONT_HEALTH_INTERVAL_MS": "200",
+}
+
+
 def metric_sample(text: str, name: str, **labels) -> float:
     """The value of one series in Prometheus text format (0 when absent)."""
     want = ",".join(f'{k}="{v}"' for k, v in labels.items())

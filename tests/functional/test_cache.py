@@ -14,14 +14,6 @@ def metric(app, name, **labels):
     return metric_sample(requests.get(app.url("/metrics")).text, name, **labels)
 
 
-@pytest.fixture(scope="module")
-def redis(workdir):
-    server = RedisServer(workdir)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def cached(spawn, mongo, redis):
     return spawn.storefront({"MONGODB_URL": mongo.url,

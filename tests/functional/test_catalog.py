@@ -7,25 +7,10 @@ import uuid
 import pytest
 import requests
 
-from servers import RedisServer, metric_sample, run_fill_products
+from servers import FAST_FAIL_ENV, metric_sample, run_fill_products
 
 TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-FAST_FAIL_ENV = {
-    "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "1000",
-    "MONGODB_CONNECT_TIMEOUT_MS": "500",
-    "MONGODB_SOCKET_TIMEOUT_MS": "1500",
-    "STOREFRONT_REQUEST_TIMEOUT_MS": "2000",
-    "STOREFRONT_HEALTH_INTERVAL_MS": "200",
-}
-
-
-@pytest.fixture(scope="module")
-def redis(workdir):
-    server = RedisServer(workdir)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,15 +6,8 @@ import time
 
 import requests
 
-from servers import metric_sample, run_fill
+from servers import FAST_FAIL_ENV, metric_sample, run_fill
 
-FAST_FAIL_ENV = {
-    "MONGODB_SERVER_SELECTION_TIMEOUT_MS": "1000",
-    "MONGODB_CONNECT_TIMEOUT_MS": "500",
-    "MONGODB_SOCKET_TIMEOUT_MS": "1500",
-    "STOREFRONT_REQUEST_TIMEOUT_MS": "2000",
-    "STOREFRONT_HEALTH_INTERVAL_MS": "200",
-}
 
 
 def timed_get(url, timeout=10):

@@ -9,19 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from servers import RedisServer, run_fill, run_fill_products
+from servers import run_fill, run_fill_products
 
 TOKEN = "schemathesis-token"
-
-
-@pytest.fixture(scope="module")
-def redis(workdir):
-    server = RedisServer(workdir)
-    server.start()
-    yield server
-    server.stop()
 
 
 def schemathesis_binary() -> str:
