@@ -152,6 +152,8 @@ class Stack:
         "redis-worker": ("redis", {"CACHE_ASYNC_READS": "false"}),
         "redis-l1": ("redis", {"CACHE_L1_SIZE": "{l1_size}", "CACHE_L1_TTL_MS": "{l1_ttl_ms}"}),
         "cluster": ("cluster", {}),
+        # The whole catalog (1000 products, lists, categories) fits the L1.
+        "catalog-l1": ("redis", {"CACHE_L1_SIZE": "4096", "CACHE_L1_TTL_MS": "{l1_ttl_ms}"}),
         "gw-a": ("redis", {}),
         "gw-b": ("redis", {}),
         "gw-c": ("redis", {}),

@@ -13,13 +13,13 @@ namespace storefront::api {
 namespace bhttp = boost::beast::http;
 
 store::Done<store::Served> CatalogApi::answer(const ExchangePtr& ex, const http::Request& request,
-                                              std::string not_found_detail) {
+                                              std::string sku) {
   return [this, ex, if_none_match = std::string(request[bhttp::field::if_none_match]),
-          not_found = std::move(not_found_detail)](Result<store::Served> served) {
+          sku = std::move(sku)](Result<store::Served> served) {
     if (!served) return responder_.fail(ex, served.error());
     if (served->json->empty()) {
       // The store's "no such product" (cached like any answer).
-      auto res = error_response(404, not_found);
+      auto res = error_response(404, fmt::format("Product {} not found", sku));
       if (served->source != store::Source::kUncached) {
         res.set("X-Cache", to_string(served->source));
       }
@@ -70,7 +70,7 @@ void CatalogApi::list(const ExchangePtr& ex, const http::Request& request) {
 void CatalogApi::show(const ExchangePtr& ex, const http::Request& request, const std::string& sku) {
   if (!valid_sku(sku))
     return responder_.finish(ex, validation_response(sku_errors(sku).detail_json));
-  catalog_.product(ex->call(), sku, answer(ex, request, fmt::format("Product {} not found", sku)));
+  catalog_.product(ex->call(), sku, answer(ex, request, sku));
 }
 
 void CatalogApi::categories(const ExchangePtr& ex, const http::Request& request) {

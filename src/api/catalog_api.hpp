@@ -29,9 +29,10 @@ class CatalogApi {
   void remove(const ExchangePtr& ex, const http::Request& request, const std::string& sku);
 
  private:
-  // The read's done: 304/200 with the caching headers, or the mapped error.
+  // The read's done: 304/200 with the caching headers, or the mapped error;
+  // an empty body is "Product {sku} not found".
   store::Done<store::Served> answer(const ExchangePtr& ex, const http::Request& request,
-                                    std::string not_found_detail = {});
+                                    std::string sku = {});
   // False (and answered 401/403) unless the request carries the admin token.
   bool authorized(const ExchangePtr& ex, const http::Request& request);
 

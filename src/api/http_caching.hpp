@@ -5,9 +5,9 @@
 
 namespace storefront::api {
 
-// A strong validator of `body`: a quoted 64-bit FNV-1a of its bytes, equal on
+// A strong validator of `body`: a quoted 64-bit hash of its bytes, equal on
 // every instance for the same bytes (so a CDN or browser revalidates against
-// any instance).
+// any instance). Not cryptographic: it only has to change when the bytes do.
 std::string strong_etag(std::string_view body);
 
 // RFC 9110 13.1.2: If-None-Match with "*" or a list of entity tags, compared
