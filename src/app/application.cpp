@@ -208,6 +208,8 @@ int serve(const Config& config, const std::string& binary_dir) {
   Stores stores(config, pool, offloader, response_cache.get());
   store::HealthProbe health(stores.mongo, config.health_interval, config.ready_timeout,
                             dependency_metrics(registry, response_cache.get()));
+  stores.direct_catalog.fail_fast_when(
+      [&health] { return health.mongo() == store::HealthProbe::State::kDown; });
   health.start();
 
   api::ApiOptions api_options;

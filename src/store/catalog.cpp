@@ -10,7 +10,23 @@ Result<Served> served(Result<std::string>&& body) {
 
 }  // namespace
 
+std::optional<Error> DirectCatalog::known_down() const {
+  if (down_ && down_()) return Error{ErrorKind::kUnavailable, "database down (health probe)"};
+  return std::nullopt;
+}
+
+Result<std::string> DirectCatalog::load_products(const ProductQuery& query, Deadline deadline) {
+  if (auto down = known_down()) return *down;
+  return store_.products_json(query, deadline);
+}
+
+Result<std::string> DirectCatalog::load_categories(Deadline deadline) {
+  if (auto down = known_down()) return *down;
+  return store_.categories_json(deadline);
+}
+
 Result<std::string> DirectCatalog::load_product(const std::string& sku, Deadline deadline) {
+  if (auto down = known_down()) return *down;
   auto found = store_.product_json(sku, deadline);
   if (!found) return found.error();
   return found.value() ? std::move(*found.value()) : std::string();
@@ -42,9 +58,11 @@ void DirectCatalog::put(const Call& call, std::string sku, ProductInput product,
 }
 
 void DirectCatalog::remove(const Call& call, std::string sku, Done<bool> done) {
-  run_blocking<bool>(offloader_, call, std::move(done), [this, sku = std::move(sku), call] {
-    return store_.delete_product(sku, call.deadline);
-  });
+  run_blocking<bool>(offloader_, call, std::move(done),
+                     [this, sku = std::move(sku), call]() -> Result<bool> {
+                       if (auto down = known_down()) return *down;
+                       return store_.delete_product(sku, call.deadline);
+                     });
 }
 
 }  // namespace storefront::store

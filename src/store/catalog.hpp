@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "store/async.hpp"
@@ -27,6 +29,13 @@ class DirectCatalog final : public Catalog {
  public:
   DirectCatalog(ProductStore& store, Offloader& offloader) : store_(store), offloader_(offloader) {}
 
+  // While `down()` says the database is down (the health probe), calls fail
+  // at once as unavailable instead of waiting for server selection: a worker
+  // is then busy for microseconds, not seconds, so an outage cannot fill the
+  // worker queue and the cache's stale entries (or a fast 503) reach the
+  // shoppers. Set before serving.
+  void fail_fast_when(std::function<bool()> down) { down_ = std::move(down); }
+
   void product(const Call& call, std::string sku, Done<Served> done) override;
   void products(const Call& call, ProductQuery query, Done<Served> done) override;
   void categories(const Call& call, Done<Served> done) override;
@@ -35,16 +44,16 @@ class DirectCatalog final : public Catalog {
 
   // The blocking reads, for a cache's loaders (worker threads only).
   Result<std::string> load_product(const std::string& sku, Deadline deadline);
-  Result<std::string> load_products(const ProductQuery& query, Deadline deadline) {
-    return store_.products_json(query, deadline);
-  }
-  Result<std::string> load_categories(Deadline deadline) {
-    return store_.categories_json(deadline);
-  }
+  Result<std::string> load_products(const ProductQuery& query, Deadline deadline);
+  Result<std::string> load_categories(Deadline deadline);
 
  private:
+  // kUnavailable while the database is known to be down.
+  std::optional<Error> known_down() const;
+
   ProductStore& store_;
   Offloader& offloader_;
+  std::function<bool()> down_;
 };
 
 }  // namespace storefront::store

@@ -253,3 +253,23 @@ TEST_F(CatalogApiTest, WrongMethodsAre405WithAllow) {
 
 }  // namespace
 }  // namespace storefront::api
+
+namespace storefront::api {
+namespace {
+
+TEST(CatalogKnownDown, FailsFastWithoutTouchingTheStore) {
+  ApiHarness h("s3cret", false);
+  h.direct_catalog.fail_fast_when([] { return true; });
+  auto r = h.get("/catalog/products/sku-1");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("Retry-After"), "1");
+  EXPECT_EQ(h.get("/catalog/categories").status, 503);
+  EXPECT_EQ(h.call(boost::beast::http::verb::delete_, "/catalog/products/sku-1", "",
+                   {{"Authorization", "Bearer s3cret"}})
+                .status,
+            503);
+  EXPECT_EQ(h.products.reads.load(), 0);
+}
+
+}  // namespace
+}  // namespace storefront::api
