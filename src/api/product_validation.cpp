@@ -33,6 +33,15 @@ bool attribute_name_ok(std::string_view name) {
   return true;
 }
 
+// A query or path value echoed in a 422: percent-decoding may have made it
+// invalid UTF-8, and the body must stay valid JSON (invalid bytes -> U+FFFD).
+json::value echoed(std::string_view raw) {
+  if (is_valid_utf8(raw)) return json::value(raw);
+  std::string literal;
+  append_json_string(literal, raw);
+  return json::parse(literal);
+}
+
 json::array loc_of(std::initializer_list<json::value> parts) {
   return json::array(parts.begin(), parts.end());
 }
@@ -312,7 +321,7 @@ bool valid_media_path(std::string_view path) {
 ValidationErrors sku_errors(std::string_view sku) {
   ErrorList errors;
   errors.add("string_pattern_mismatch", loc_of({"path", "sku"}),
-             fmt::format("String should match pattern '{}'", kSkuPattern), json::value(sku),
+             fmt::format("String should match pattern '{}'", kSkuPattern), echoed(sku),
              {{"pattern", kSkuPattern}});
   return errors.done();
 }
@@ -361,7 +370,7 @@ std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::str
     if (!n) {
       errors.add("int_parsing", loc_of({"query", "limit"}),
                  "Input should be a valid integer, unable to parse string as an integer",
-                 json::value(*limit));
+                 echoed(*limit));
     } else if (*n < 1) {
       errors.add("greater_than_equal", loc_of({"query", "limit"}),
                  "Input should be greater than or equal to 1", json::value(*limit), {{"ge", 1}});
@@ -377,7 +386,7 @@ std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::str
       query.after = *after;
     } else {
       errors.add("string_pattern_mismatch", loc_of({"query", "after"}),
-                 fmt::format("String should match pattern '{}'", kSkuPattern), json::value(*after),
+                 fmt::format("String should match pattern '{}'", kSkuPattern), echoed(*after),
                  {{"pattern", kSkuPattern}});
     }
   }
@@ -391,7 +400,7 @@ std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::str
       errors.add(n < 1 ? "string_too_short" : "string_too_long", loc_of({"query", "category"}),
                  n < 1 ? "String should have at least 1 character"
                        : "String should have at most 100 characters",
-                 json::value(*category), {{n < 1 ? "min_length" : "max_length", n < 1 ? 1 : 100}});
+                 echoed(*category), {{n < 1 ? "min_length" : "max_length", n < 1 ? 1 : 100}});
     } else {
       query.category = *category;
     }
