@@ -213,7 +213,8 @@ TEST_F(CatalogApiTest, InvalidQueriesAre422) {
                                                         {"limit=x", "int_parsing"},
                                                         {"after=..", "string_pattern_mismatch"},
                                                         {"category=", "string_too_short"},
-                                                        {"category=%FF", "string_unicode"}}) {
+                                                        {"category=%FF", "string_unicode"},
+           {"after=%FF", "string_pattern_mismatch"}}) {
     auto r = h.get("/catalog/products?" + query);
     ASSERT_EQ(r.status, 422) << query;
     EXPECT_EQ(json::parse(r.body).at("detail").at(0).at("type"), type.c_str()) << query;
