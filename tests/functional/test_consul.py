@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import signal
-import threading
 import socket
+import threading
 import time
 from datetime import datetime
 
