@@ -214,7 +214,7 @@ TEST_F(CatalogApiTest, InvalidQueriesAre422) {
                                                         {"after=..", "string_pattern_mismatch"},
                                                         {"category=", "string_too_short"},
                                                         {"category=%FF", "string_unicode"},
-           {"after=%FF", "string_pattern_mismatch"}}) {
+                                                        {"after=%FF", "string_pattern_mismatch"}}) {
     auto r = h.get("/catalog/products?" + query);
     ASSERT_EQ(r.status, 422) << query;
     EXPECT_EQ(json::parse(r.body).at("detail").at(0).at("type"), type.c_str()) << query;
