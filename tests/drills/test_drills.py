@@ -74,6 +74,15 @@ def test_stack_is_up_and_up_is_idempotent(stack, report):
     assert root.status_code == 200, root.text
     assert CONTRACT_ROOT_KEYS <= root.json().keys() and root.json()["status"] == "OK"
     assert root.json()["collections"]["helloDoc"]["documents_count"] >= 1000
+    # The catalog through the gateway emits media URLs of the local CDN edge
+    # (nginx), which serves the filled images as long-lived, immutable files.
+    page = requests.get(stack.gateway + "/catalog/products?limit=1", timeout=10)
+    assert page.status_code == 200, page.text
+    url = page.json()["products"][0]["media"][0]["url"]
+    assert url.startswith("http://127.0.0.1:"), url
+    image = requests.get(url, timeout=5)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG"), (url, image.status_code)
+    assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable", image.headers
 
     # Prometheus: the production rule files, every target up
     groups = requests.get(stack.prometheus + "/api/v1/rules", timeout=5).json()["data"]["groups"]
