@@ -79,6 +79,21 @@ Error MongoPool::Lease::fail(const bson_error_t& error) const {
   return e;
 }
 
+Result<std::optional<std::string>> MongoPool::Lease::find_one_json(
+    mongoc_collection_t* coll, const bson_t* filter, const bson_t* opts,
+    const std::function<void(std::string&, const struct _bson_t*)>& render) const {
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll, filter, opts, nullptr));
+  const bson_t* doc = nullptr;
+  std::optional<std::string> found;
+  if (mongoc_cursor_next(cursor.get(), &doc)) {
+    found.emplace();
+    render(*found, doc);
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) return fail(error);
+  return found;
+}
+
 Result<Unit> validate_mongo_url(const std::string& url) {
   bson_error_t error;
   mongoc_uri_t* uri = mongoc_uri_new_with_error(url.c_str(), &error);

@@ -3,7 +3,9 @@
 #include <bson/bson.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -107,6 +109,12 @@ class MongoPool {
     CollectionPtr collection(std::string_view name) const;
     // Maps the error (and counts it in the metrics).
     Error fail(const bson_error_t& error) const;
+    // The first document of find(filter, opts) in `coll`, as JSON written by
+    // `render`; nullopt when nothing matches. (`struct _bson_t`, not `bson_t`:
+    // the typedef's alignment attribute trips -Wignored-attributes here.)
+    Result<std::optional<std::string>> find_one_json(
+        mongoc_collection_t* coll, const bson_t* filter, const bson_t* opts,
+        const std::function<void(std::string&, const struct _bson_t*)>& render) const;
 
    private:
     MongoPool& pool_;

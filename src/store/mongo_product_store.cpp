@@ -143,16 +143,9 @@ Result<std::optional<std::string>> MongoProductStore::product_json(std::string_v
   append_utf8(filter.get(), "_id", sku);
   BsonPtr opts(BCON_NEW("limit", BCON_INT64(1), "singleBatch", BCON_BOOL(true), "maxTimeMS",
                         BCON_INT64(deadline.remaining_ms())));
-  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
-  const bson_t* doc = nullptr;
-  std::optional<std::string> found;
-  if (mongoc_cursor_next(cursor.get(), &doc)) {
-    found.emplace();
-    append_product(*found, doc);
-  }
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor.get(), &error)) return lease.fail(error);
-  return found;
+  return lease.find_one_json(
+      coll.get(), filter.get(), opts.get(),
+      [this](std::string& out, const bson_t* doc) { append_product(out, doc); });
 }
 
 Result<std::string> MongoProductStore::products_json(const ProductQuery& query, Deadline deadline) {

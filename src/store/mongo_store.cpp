@@ -82,20 +82,10 @@ Result<std::optional<std::string>> MongoStore::find_user_json(std::string_view c
                                                               Deadline deadline) {
   Lease lease(pool_, "find_one");
   auto coll = lease.collection(collection);
-  bson_t filter = BSON_INITIALIZER;
-  bson_append_utf8(&filter, "name", 4, name.data(), static_cast<int>(name.size()));
+  BsonPtr filter(bson_new());
+  bson_append_utf8(filter.get(), "name", 4, name.data(), static_cast<int>(name.size()));
   auto opts = user_projection_opts(1, deadline);
-  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), &filter, opts.get(), nullptr));
-  bson_destroy(&filter);
-  const bson_t* doc = nullptr;
-  std::optional<std::string> found;
-  if (mongoc_cursor_next(cursor.get(), &doc)) {
-    found.emplace();
-    append_user_json(*found, doc);
-  }
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor.get(), &error)) return lease.fail(error);
-  return found;
+  return lease.find_one_json(coll.get(), filter.get(), opts.get(), append_user_json);
 }
 
 Result<std::string> MongoStore::insert_user(std::string_view collection, const NewUser& user,
