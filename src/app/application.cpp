@@ -250,6 +250,14 @@ int serve(const Config& config, const std::string& binary_dir) {
   // Fail readiness and leave the gateway's pool first, then drain.
   api.set_draining();
   if (registrar) registrar->deregister();
+  // Closing idle keep-alive connections while the gateway still routes here
+  // races with a request it is sending on one: a POST lost that way cannot be
+  // retried. So serve on, closing each connection after its response, until the
+  // gateway has seen the failed readiness / deregistration, then stop.
+  if (config.drain_delay.count() > 0) {
+    server.close_after_each_response();
+    std::this_thread::sleep_for(config.drain_delay);
+  }
   server.stop_accepting();
   wait_for_drain(server, config.shutdown_grace);
   server.stop();

@@ -56,6 +56,7 @@ struct Config {
   milliseconds ready_timeout{1000};
   milliseconds health_interval{1000};
   milliseconds shutdown_grace{10000};
+  milliseconds drain_delay{0};
   std::int64_t retry_after_s = 1;
   // Service registration (empty: none)
   std::string consul_http_addr;

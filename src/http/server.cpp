@@ -181,7 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.in_flight_.fetch_sub(1);
     server_.metrics_.in_flight.add(-1);
     res.version(version_);
-    if (server_.draining_.load()) keep_alive_ = false;
+    if (server_.draining_.load() || server_.lame_duck_.load()) keep_alive_ = false;
     res.keep_alive(keep_alive_ && res.keep_alive());
     keep_alive_ = res.keep_alive();
     write(std::move(res));

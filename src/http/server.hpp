@@ -81,6 +81,9 @@ class Server {
 
   // Graceful shutdown, step 1: stop accepting, close idle keep-alive
   // connections and make every further response close its connection.
+  // Lame duck: keep accepting and serving, but close every connection after its
+  // response, so the gateway never sends on a connection this side is about to close.
+  void close_after_each_response() { lame_duck_.store(true); }
   void stop_accepting();
   // Requests read but not yet answered.
   std::size_t in_flight() const { return in_flight_.load(); }
@@ -102,6 +105,7 @@ class Server {
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::size_t> connections_{0};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> lame_duck_{false};
   std::mutex sessions_mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
   // One io_context per I/O thread (like nginx's workers): a session lives on

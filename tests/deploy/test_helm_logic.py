@@ -239,7 +239,8 @@ def test_helm_grace_periods_fit_the_application(_, files, sets):
     sleep_s = int(pre_stop["sleep"]["seconds"]) if "sleep" in pre_stop else int(pre_stop["exec"]["command"][1])
     assert sleep_s >= 1, "preStop must give the endpoints and the gateway time to notice"
     # The kubelet counts preStop inside the grace period; the drain starts after it.
-    assert spec["terminationGracePeriodSeconds"] * 1000 > sleep_s * 1000 + drain_ms
+    delay_ms = int(env_of(objects).get("STOREFRONT_DRAIN_DELAY_MS", {}).get("value", 0))
+    assert spec["terminationGracePeriodSeconds"] * 1000 > sleep_s * 1000 + delay_ms + drain_ms
     # A request accepted just before SIGTERM can finish inside the drain.
     assert drain_ms >= request_ms
 
@@ -247,6 +248,12 @@ def test_helm_grace_periods_fit_the_application(_, files, sets):
 def test_helm_grace_period_follows_the_shutdown_grace():
     objects = hc.render((), ("config.STOREFRONT_SHUTDOWN_GRACE_MS=42500",))
     assert pod_spec(objects)["terminationGracePeriodSeconds"] == 5 + 43 + 5
+
+
+def test_helm_grace_period_counts_the_drain_delay():
+    objects = hc.render((), ("config.STOREFRONT_DRAIN_DELAY_MS=3000",))
+    assert env_int(objects, "STOREFRONT_DRAIN_DELAY_MS") == 3000
+    assert pod_spec(objects)["terminationGracePeriodSeconds"] == 5 + 13 + 5
 
 
 @pytest.mark.parametrize("sets,match", [

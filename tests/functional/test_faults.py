@@ -1,6 +1,8 @@
 """Faults injected for real: a database stopped, restarted, hung or slow, and
 SIGTERM while requests are in flight."""
 import concurrent.futures
+import http.client
+import json
 import signal
 import time
 
@@ -128,6 +130,31 @@ def test_sigterm_fails_readiness_and_refuses_new_connections(spawn, mongo):
         assert refused, "a draining instance must not accept new connections"
         assert slow.result().status_code == 200
     assert app.proc.wait(timeout=15) == 0
+
+
+def test_drain_delay_serves_idle_keep_alive_connections_then_exits(spawn, mongo):
+    """STOREFRONT_DRAIN_DELAY_MS: after SIGTERM the instance fails readiness but
+    keeps serving, also on a keep-alive connection that sat idle (a gateway's
+    pool), answering `Connection: close`; new connections are still accepted.
+    Without it the idle connection is closed at once, and a POST the gateway
+    was sending on it is lost (it cannot be retried)."""
+    app = spawn.storefront({"MONGODB_URL": mongo.url, "STOREFRONT_DRAIN_DELAY_MS": "1500"})
+    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=5)
+    conn.request("GET", "/health/live")
+    assert conn.getresponse().read() is not None  # now idle, kept alive
+    start = time.monotonic()
+    app.send(signal.SIGTERM)
+    time.sleep(0.5)
+    conn.request("POST", "/drainDelayDoc/users", body=json.dumps({"name": "late", "age": 1}),
+                 headers={"Content-Type": "application/json"})
+    res = conn.getresponse()
+    assert res.status == 201, res.read()
+    assert res.getheader("Connection", "").lower() == "close"
+    res.read()
+    assert requests.get(app.url("/health/ready"), timeout=2).status_code == 503
+    assert requests.get(app.url("/drainDelayDoc/count"), timeout=2).json()["items_count"] == 1
+    assert app.proc.wait(timeout=15) == 0
+    assert time.monotonic() - start >= 1.4, "exited before the drain delay was over"
 
 
 def test_stuck_handler_is_answered_by_the_transport_timeout(spawn, mongo):

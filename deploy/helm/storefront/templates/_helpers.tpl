@@ -73,17 +73,19 @@ ping answers 503 instead of the kubelet timing out first.
 {{- end }}
 
 {{/*
-Termination grace: preStop sleep + the drain (STOREFRONT_SHUTDOWN_GRACE_MS) + a margin. The
+Termination grace: preStop sleep + the in-process delay (STOREFRONT_DRAIN_DELAY_MS, 0 unless
+set) + the drain (STOREFRONT_SHUTDOWN_GRACE_MS) + a margin. The
 kubelet counts the preStop hook inside terminationGracePeriodSeconds, so anything at or below
 preStop + drain would SIGKILL requests still in flight.
 */}}
 {{- define "storefront.terminationGracePeriodSeconds" -}}
 {{- $grace := include "storefront.requiredInt" (dict "root" . "key" "STOREFRONT_SHUTDOWN_GRACE_MS") }}
-{{- $floor := add .Values.lifecycle.preStopSleepSeconds (include "storefront.ceilSeconds" $grace) }}
+{{- $delay := int64 (default 0 .Values.config.STOREFRONT_DRAIN_DELAY_MS) }}
+{{- $floor := add .Values.lifecycle.preStopSleepSeconds (include "storefront.ceilSeconds" (add $grace $delay)) }}
 {{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
 {{- add $floor .Values.terminationMarginSeconds }}
 {{- else if le (int64 .Values.terminationGracePeriodSeconds) (int64 $floor) }}
-{{- fail (printf "terminationGracePeriodSeconds %v must exceed preStop %vs + STOREFRONT_SHUTDOWN_GRACE_MS %vms" .Values.terminationGracePeriodSeconds .Values.lifecycle.preStopSleepSeconds $grace) }}
+{{- fail (printf "terminationGracePeriodSeconds %v must exceed preStop %vs + STOREFRONT_DRAIN_DELAY_MS %vms + STOREFRONT_SHUTDOWN_GRACE_MS %vms" .Values.terminationGracePeriodSeconds .Values.lifecycle.preStopSleepSeconds $delay $grace) }}
 {{- else }}
 {{- int64 .Values.terminationGracePeriodSeconds }}
 {{- end }}
