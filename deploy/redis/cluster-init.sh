@@ -13,6 +13,9 @@
 #   REDIS_CLUSTER_REPLICAS  replicas per master                   default 1
 #   REDIS_WAIT_SECONDS      how long to wait for nodes / state ok default 60
 #   REDIS_CLI               redis-cli binary                      default redis-cli
+#   REDIS_ADMIN_PASSWORD    when set: every redis-cli call authenticates as
+#   REDIS_ADMIN_USER        this ACL user (default admin; deploy/redis/acl.sh),
+#                           the password passed through REDISCLI_AUTH, not argv
 set -euo pipefail
 
 read -r -a NODES <<<"${REDIS_CLUSTER_NODES:-}"
@@ -20,6 +23,11 @@ REPLICAS="${REDIS_CLUSTER_REPLICAS:-1}"
 WAIT="${REDIS_WAIT_SECONDS:-60}"
 CLI="${REDIS_CLI:-redis-cli}"
 TOTAL_SLOTS=16384
+AUTH_ARGS=()
+if [[ -n "${REDIS_ADMIN_PASSWORD:-}" ]]; then
+  export REDISCLI_AUTH="$REDIS_ADMIN_PASSWORD"
+  AUTH_ARGS=(--user "${REDIS_ADMIN_USER:-admin}")
+fi
 
 log() { printf 'redis-cluster-init: %s\n' "$*"; }
 die() {
@@ -37,7 +45,7 @@ min_nodes=$((3 * (REPLICAS + 1)))
 node_cli() { # node_cli ip:port args...
   local node="$1"
   shift
-  "$CLI" -h "${node%:*}" -p "${node##*:}" "$@"
+  "$CLI" "${AUTH_ARGS[@]}" -h "${node%:*}" -p "${node##*:}" "$@"
 }
 
 # cluster_field "<CLUSTER INFO output>" name -> value (empty if absent)
@@ -112,7 +120,7 @@ case "$status" in
     ;;
   fresh)
     log "creating the cluster: ${NODES[*]} with $REPLICAS replica(s) per master"
-    "$CLI" --cluster create "${NODES[@]}" --cluster-replicas "$REPLICAS" --cluster-yes
+    "$CLI" "${AUTH_ARGS[@]}" --cluster create "${NODES[@]}" --cluster-replicas "$REPLICAS" --cluster-yes
     wait_for_state_ok || die "cluster created but cluster_state did not become ok within ${WAIT}s"
     ;;
   partial:*)

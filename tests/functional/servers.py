@@ -322,43 +322,71 @@ class TcpProxy:
                     pass
 
 
-class RedisServer(Process):
-    """A real redis-server on a free loopback port, persistence off."""
+def redis_acl_passwords() -> dict[str, str]:
+    """Fresh passwords for the ACL users of deploy/redis/acl.sh."""
+    import secrets
+    return {f"REDIS_{user}_PASSWORD": secrets.token_hex(16) for user in ("ADMIN", "STOREFRONT", "EXPORTER")}
 
-    def __init__(self, workdir: Path, port: int | None = None, cluster: bool = False):
+
+def render_redis_acl(directory: Path, passwords: dict[str, str]) -> Path:
+    """deploy/redis/acl.sh --render, the script compose.yaml and scripts/stack run:
+    returns the auth.conf to --include."""
+    subprocess.run(["sh", str(REPO / "deploy" / "redis" / "acl.sh"), "--render", str(directory)],
+                   env={**os.environ, **passwords}, check=True, capture_output=True, timeout=10)
+    return directory / "auth.conf"
+
+
+class RedisServer(Process):
+    """A real redis-server on a free loopback port, persistence off. With
+    `acl` (passwords from redis_acl_passwords()) it runs the ACL users of
+    deploy/redis/acl.sh, and cli() authenticates as admin."""
+
+    def __init__(self, workdir: Path, port: int | None = None, cluster: bool = False,
+                 acl: dict[str, str] | None = None):
         self.port = port or (free_cluster_port() if cluster else free_port())
         self.dir = workdir / f"redis-{self.port}"
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.acl = acl
         argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", str(self.dir)]
         if cluster:
             argv += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                      "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"]
+        if acl:
+            argv += ["--include", str(render_redis_acl(self.dir / "acl", acl))]
         super().__init__(argv, self.dir / "redis.log")
 
     def start(self) -> None:
         super().start()
         wait_port(self.port)
 
+    def cli_argv(self) -> tuple[list[str], dict[str, str] | None]:
+        if not self.acl:
+            return ["redis-cli"], None
+        return ["redis-cli", "--user", "admin"], {**os.environ, "REDISCLI_AUTH": self.acl["REDIS_ADMIN_PASSWORD"]}
+
     def cli(self, *args: str) -> str:
-        out = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True,
-                             text=True, timeout=10)
+        argv, env = self.cli_argv()
+        out = subprocess.run([*argv, "-p", str(self.port), *args], capture_output=True,
+                             text=True, timeout=10, env=env)
         return out.stdout.strip()
 
 
 class RedisCluster:
     """Six redis-server processes made into a cluster of 3 masters + 3 replicas."""
 
-    def __init__(self, workdir: Path):
-        self.nodes = [RedisServer(workdir / "cluster", cluster=True) for _ in range(6)]
+    def __init__(self, workdir: Path, acl: dict[str, str] | None = None):
+        self.acl = acl
+        self.nodes = [RedisServer(workdir / "cluster", cluster=True, acl=acl) for _ in range(6)]
 
     def start(self) -> None:
         for n in self.nodes:
             n.start()
+        argv, env = self.nodes[0].cli_argv()
         out = subprocess.run(
-            ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in self.nodes],
+            [*argv, "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in self.nodes],
              "--cluster-replicas", "1", "--cluster-yes"],
-            capture_output=True, text=True, timeout=60)
+            capture_output=True, text=True, timeout=60, env=env)
         assert out.returncode == 0, out.stdout + out.stderr
         self.wait_ok()
 
