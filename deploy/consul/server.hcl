@@ -13,6 +13,18 @@ disable_update_check = true
 # the agent restarts; checks keep running from here.
 enable_local_script_checks = false
 
+# ACLs, default deny: nothing on the network can register, deregister or read
+# services without a token. The tokens (initial management, agent) come from
+# deploy/consul/entrypoint.sh, the others from the consul-acl-init job; see
+# docs/deployment.md#consul-acls. enable_token_persistence keeps a token set
+# through the API across restarts.
+acl {
+  enabled                  = true
+  default_policy           = "deny"
+  down_policy              = "extend-cache"
+  enable_token_persistence = true
+}
+
 ui_config {
   enabled = true
 }

@@ -5,12 +5,15 @@ Each check is a function of the parsed files, run once on the real files and,
 in the "the checks bite" section at the end, on deliberately broken copies, so
 a check that can no longer fail is noticed.
 
-If a Compose CLI is available (.cache/bin/docker-compose, `docker-compose` or
-the `docker compose` plugin), `config -q` validates the file against the
-Compose specification as well; otherwise that test is skipped with the reason.
+compose.yaml is also loaded by compose-go (the loader of `docker compose`
+itself) through tools/compose-check, which scripts/bootstrap builds into the
+cache: interpolation, the Compose specification's schema and its consistency
+checks, on every machine, with or without a Compose CLI.
 """
 import copy
 import ipaddress
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,6 +35,10 @@ REDIS_CONF = REPO / "deploy" / "redis" / "redis.conf"
 MONGO_WRAPPER = REPO / "deploy" / "mongo" / "entrypoint.sh"
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 DEPLOYMENT_DOC = REPO / "docs" / "deployment.md"
+SECRETS_CHECK = REPO / "deploy" / "secrets-check.sh"
+CONSUL_SERVER_HCL = REPO / "deploy" / "consul" / "server.hcl"
+CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
+COMPOSE_CHECK = CACHE / "bin" / "compose-check"
 
 CONFIG_RS, SHARD_RS = "configrs", ("shard1rs", "shard2rs")
 
@@ -167,7 +174,7 @@ def image_version(image):
 
 def check_project(c):
     assert c.get("name") == "storefront"
-    assert set(c) <= {"name", "services", "networks", "volumes"} | {k for k in c if k.startswith("x-")}
+    assert set(c) <= {"name", "services", "networks", "volumes", "secrets"} | {k for k in c if k.startswith("x-")}
 
 
 def check_images_pinned(c):
@@ -312,7 +319,8 @@ def check_storefront(c):
         assert env["MONGODB_DATABASE_NAME"] == "somedb"
         r = urlsplit(env["REDIS_URL"])
         assert r.scheme == "redis-cluster"
-        assert sorted(h.split(":")[0] for h in r.netloc.split(",")) == sorted(redis), f"{name}: REDIS_URL"
+        hosts = r.netloc.rsplit("@", 1)[-1].split(",")
+        assert sorted(h.split(":")[0] for h in hosts) == sorted(redis), f"{name}: REDIS_URL"
         cu = urlsplit(env["CONSUL_HTTP_ADDR"])
         assert cu.hostname in consul and cu.port == 8500, f"{name}: CONSUL_HTTP_ADDR"
         ip = fixed_ip(svc)
@@ -379,10 +387,11 @@ def check_apisix(c, cfg, routes_text):
     lines = [ln for ln in routes_text.splitlines() if ln.strip()]
     assert lines and lines[-1] == "#END", "apisix.yaml must end with a line '#END'"
     routes_doc = yaml.safe_load(routes_text)
-    route = [r for r in routes_doc["routes"] if r.get("uri") == "/*" or "/*" in r.get("uris", [])]
-    assert len(route) == 1, "one route for /*"
-    up = route[0].get("upstream") or next(u for u in routes_doc.get("upstreams", [])
-                                          if u["id"] == route[0]["upstream_id"])
+    forwarding = [r for r in routes_doc["routes"] if "upstream" in r or "upstream_id" in r]
+    assert forwarding, "no route forwards to storefront"
+    ups = {r.get("upstream_id") for r in forwarding}
+    assert len(ups) == 1, "every route forwards to the one storefront upstream"
+    up = next(u for u in routes_doc.get("upstreams", []) if u["id"] == ups.pop())
     assert up["service_name"] == "storefront" and up["discovery_type"] == "consul"
     assert up["type"] == "roundrobin"
     assert up["checks"]["active"]["http_path"] == "/health/ready"
@@ -513,6 +522,199 @@ def check_exporters(c, prom):
                 assert rl["replacement"].rsplit(":", 1)[0] in names, job["job_name"]
 
 
+# ------------------------------------------------- edge, hardening, secrets
+# The public API as the gateways see it: what must be forwarded and what not.
+PUBLIC_PATHS = ["/", "/helloDoc/users", "/helloDoc/users/ly1", "/helloDoc/count", "/catalog/products",
+                "/catalog/products/sku-1", "/catalog/categories", "/orders/abc", "/docs",
+                "/docs/assets/swagger-ui.css", "/openapi.json"]
+INTERNAL_PATHS = ["/metrics", "/health/ready", "/health/live", "/health", "/a/b/c/d", "/helloDoc/users/a/b"]
+# Services whose root file system stays writable, and why (the comment in compose.yaml says it too).
+WRITABLE_ROOT = {"apisix": "apisix start writes conf/nginx.conf next to the shipped conf/ files"}
+# Capabilities a root entrypoint may take back, per image family.
+ALLOWED_CAPS = {"CHOWN", "FOWNER", "SETUID", "SETGID"}
+
+
+def _route_matches(route, method, path):
+    import fnmatch
+    if route.get("methods") and method not in route["methods"]:
+        return False
+    uris = route.get("uris") or [route.get("uri")]
+    if not any(u == path or (u.endswith("/*") and path.startswith(u[:-1])) for u in uris if u):
+        return False
+    for var in route.get("vars", []):
+        name, op, value = var
+        assert name == "uri" and op == "~~", f"unsupported vars in the check: {var}"
+        if not re.search(value, path):
+            return False
+    return True
+
+
+def route_for(routes_doc, method, path):
+    """The route APISIX picks: the highest priority among those that match."""
+    matching = [r for r in routes_doc["routes"] if _route_matches(r, method, path)]
+    return max(matching, key=lambda r: r.get("priority", 0)) if matching else None
+
+
+def route_plugins(routes_doc, route):
+    plugins = {}
+    for pc in routes_doc.get("plugin_configs", []):
+        if pc["id"] == route.get("plugin_config_id"):
+            plugins.update(pc["plugins"])
+    plugins.update(route.get("plugins", {}))
+    return plugins
+
+
+def check_apisix_edge(c, cfg, routes_text):
+    doc = yaml.safe_load(routes_text)
+    for path in PUBLIC_PATHS:
+        r = route_for(doc, "GET", path)
+        assert r and r.get("upstream_id"), f"GET {path} must be forwarded"
+    for path in INTERNAL_PATHS:
+        r = route_for(doc, "GET", path)
+        assert r and not r.get("upstream_id") and not r.get("upstream"), f"GET {path} must not be forwarded"
+        mock = r["plugins"]["mocking"]
+        assert mock["response_status"] == 404 and json.loads(mock["response_example"])["detail"]
+    writes = [("POST", "/helloDoc/users"), ("PUT", "/catalog/products/sku-1"), ("DELETE", "/catalog/products/sku-1"),
+              ("POST", "/catalog/products/sku-1/stock"), ("POST", "/orders/abc/cancel"), ("POST", "/orders")]
+    counts = {}
+    for method, path in writes:
+        r = route_for(doc, method, path)
+        assert r and r.get("upstream_id"), f"{method} {path} must be forwarded"
+        counts[(method, path)] = route_plugins(doc, r)["limit-count"]
+    assert route_for(doc, "POST", "/metrics") is None or not route_for(doc, "POST", "/metrics").get("upstream_id")
+    env = env_example()
+    apisix_env = env_of(next(s for n, s in services(c).items() if n == "apisix"))
+
+    def number(v):
+        m = re.fullmatch(r"\$\{\{(\w+):=(\d+)\}\}", str(v))
+        assert m, f"limits come from the environment with a default: {v}"
+        assert m.group(1) in apisix_env, f"{m.group(1)} is not passed to the apisix container"
+        assert m.group(1) in cfg["nginx_config"]["envs"], f"{m.group(1)} must be in nginx_config.envs"
+        assert f"# {m.group(1)}=" in ENV_EXAMPLE.read_text() or m.group(1) in env, f"{m.group(1)} not in .env.example"
+        return int(m.group(2))
+
+    orders = counts[("POST", "/orders")]
+    other = counts[("POST", "/helloDoc/users")]
+    assert number(orders["count"]) / number(orders["time_window"]) < number(other["count"]) / number(other["time_window"]), \
+        "POST /orders must have a stricter limit than other writes"
+    for route in doc["routes"]:
+        if not route.get("upstream_id"):
+            continue
+        plugins = route_plugins(doc, route)
+        req = plugins.get("limit-req")
+        assert req, f"route {route['id']}: limit-req on every forwarded route"
+        assert req["key"] == "remote_addr" and req["rejected_code"] == 429
+        number(req["rate"]), number(req["burst"])
+        if "limit-count" in plugins:
+            lc = plugins["limit-count"]
+            assert lc["key"] == "remote_addr" and lc["rejected_code"] == 429
+        rw = plugins["response-rewrite"]
+        assert rw["vars"] == [["status", "==", 429]]
+        assert json.loads(rw["body"])["detail"]
+        assert rw["headers"]["set"]["Content-Type"] == "application/json" and rw["headers"]["set"]["Retry-After"]
+    # TLS from the environment
+    assert cfg["apisix"]["ssl"]["enable"] is True
+    (ssl_port,) = [p["port"] for p in cfg["apisix"]["ssl"]["listen"]]
+    (svc,) = [s for n, s in services(c).items() if n == "apisix"]
+    assert any(p.endswith(f":8443:{ssl_port}") for p in svc["ports"]), "https published on 8443"
+    (cert,) = doc["ssls"]
+    assert cert["cert"] == "${{APISIX_TLS_CERT}}" and cert["key"] == "${{APISIX_TLS_KEY}}"
+    assert {"APISIX_TLS_CERT", "APISIX_TLS_KEY"} <= set(apisix_env) <= set(apisix_env) | set(cfg["nginx_config"]["envs"])
+    assert cfg["discovery"]["consul"]["token"] == "${{CONSUL_READ_TOKEN}}" and "CONSUL_READ_TOKEN" in apisix_env
+
+
+def check_hardening(c):
+    for name, svc in services(c).items():
+        if name in WRITABLE_ROOT:
+            assert svc.get("read_only") is False, name
+            assert svc.get("tmpfs"), f"{name}: writable paths as tmpfs all the same"
+        else:
+            assert svc.get("read_only") is True, f"{name}: read_only: true (tmpfs where it must write)"
+        assert svc.get("cap_drop") == ["ALL"], f"{name}: cap_drop: [ALL]"
+        extra = set(svc.get("cap_add", []))
+        assert extra <= ALLOWED_CAPS, f"{name}: cap_add {sorted(extra - ALLOWED_CAPS)}"
+        assert "no-new-privileges:true" in svc.get("security_opt", []), f"{name}: no-new-privileges"
+        limits = svc.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert float(limits.get("cpus", 0)) > 0 and re.fullmatch(r"\d+[mg]", str(limits.get("memory", ""))), \
+            f"{name}: deploy.resources.limits cpus and memory"
+        log = svc.get("logging", {})
+        assert log.get("driver") == "json-file", f"{name}: logging driver json-file"
+        opts = log.get("options", {})
+        assert re.fullmatch(r"\d+[kmg]", str(opts.get("max-size", ""))) and int(opts.get("max-file", 0)) >= 1, \
+            f"{name}: logging max-size and max-file"
+    text = COMPOSE_FILE.read_text()
+    for m in re.finditer(r"^(\s*)cap_add:", text, re.M):
+        before = text[:m.start()].rstrip("\n").splitlines()[-1]
+        assert before.strip().startswith("#"), f"a comment must say why, before: {text[m.start():m.end() + 40]}"
+
+
+def secret_names(c):
+    text = COMPOSE_FILE.read_text()
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+    return {n for n in required if re.search(r"PASSWORD|TOKEN|TLS_CERT|TLS_KEY", n)}
+
+
+def check_secrets_gate(c):
+    svcs = services(c)
+    gate = svcs["secrets-check"]
+    assert gate.get("restart") == "no" and gate.get("network_mode") == "none"
+    env = env_of(gate)
+    listed = set((env["SECRETS_CHECK_PASSWORDS"] + " " + env["SECRETS_CHECK_UUIDS"] + " "
+                  + env["SECRETS_CHECK_PEM"]).split())
+    assert secret_names(c) <= listed, f"not checked: {sorted(secret_names(c) - listed)}"
+    for n in listed:
+        assert n in env, f"secrets-check does not receive {n}"
+    for name, svc in svcs.items():
+        if name == "secrets-check":
+            continue
+        assert depends(svc).get("secrets-check", {}).get("condition") == "service_completed_successfully", \
+            f"{name} must wait for secrets-check"
+
+
+def check_redis_acl(c):
+    nodes = by_role(c, "redis-server")
+    for name, svc in nodes.items():
+        assert svc["entrypoint"][1] == "/opt/storefront/redis-acl.sh", name
+        assert ("./deploy/redis/acl.sh", "/opt/storefront/redis-acl.sh", True) in volume_mounts(svc), name
+        assert {"REDIS_ADMIN_PASSWORD", "REDIS_STOREFRONT_PASSWORD", "REDIS_EXPORTER_PASSWORD"} <= set(env_of(svc))
+        assert "/run/redis" in svc.get("tmpfs", []), f"{name}: the rendered ACL lives on a tmpfs"
+        assert "REDISCLI_AUTH" in " ".join(svc["healthcheck"]["test"]), f"{name}: the healthcheck authenticates"
+    conf = REDIS_CONF.read_text()
+    assert not re.search(r"^\s*(requirepass|user)\s", conf, re.M), "users come from acl.sh, not redis.conf"
+    for name, svc in services(c).items():
+        if "build" in svc:
+            r = urlsplit(env_of(svc)["REDIS_URL"])
+            assert r.username == "storefront" and r.password, f"{name}: REDIS_URL with the storefront ACL user"
+    exp = next(s for s in services(c).values() if s.get("image", "").startswith("oliver006/redis_exporter"))
+    assert env_of(exp).get("REDIS_USER") == "exporter" and env_of(exp).get("REDIS_PASSWORD"), "exporter ACL user"
+    init = services(c)["redis-cluster-init"]
+    assert env_of(init)["REDIS_ADMIN_USER"] == "admin" and env_of(init)["REDIS_ADMIN_PASSWORD"]
+
+
+def check_consul_acl(c, prom):
+    hcl = CONSUL_SERVER_HCL.read_text()
+    acl = re.search(r"^acl \{(.*?)^\}", hcl, re.M | re.S)
+    assert acl and re.search(r'enabled\s*=\s*true', acl.group(1)) and re.search(r'default_policy\s*=\s*"deny"', acl.group(1))
+    svcs = services(c)
+    consul = svcs["consul"]
+    assert consul["entrypoint"][1] == "/opt/storefront/consul-entrypoint.sh"
+    assert {"CONSUL_MANAGEMENT_TOKEN", "CONSUL_AGENT_TOKEN"} <= set(env_of(consul))
+    init = svcs["consul-acl-init"]
+    assert init.get("restart") == "no"
+    assert depends(init)["consul"]["condition"] == "service_healthy"
+    for name, svc in svcs.items():
+        if "build" in svc:
+            assert env_of(svc).get("CONSUL_HTTP_TOKEN"), f"{name}: registers with a token"
+            assert depends(svc)["consul-acl-init"]["condition"] == "service_completed_successfully", name
+    for job in prom["scrape_configs"]:
+        for sd in job.get("consul_sd_configs", []):
+            assert sd.get("authorization", {}).get("credentials_file") == "/run/secrets/consul_read_token", job["job_name"]
+    jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
+    assert jobs["consul"]["metrics_path"] == "/v1/agent/metrics" and jobs["consul"]["params"] == {"format": ["prometheus"]}
+    assert "consul_read_token" in svcs["prometheus"].get("secrets", [])
+    assert c["secrets"]["consul_read_token"] == {"environment": "CONSUL_READ_TOKEN"}
+
+
 # ------------------------------------------------------------------- tests
 
 def test_project(compose):
@@ -626,32 +828,90 @@ def test_dockerignore():
         assert not any(p.strip("/").split("/")[0] == needed for p in patterns), f"{needed} must reach the build"
 
 
-def _compose_cli():
-    local = REPO / ".cache" / "bin" / "docker-compose"
-    if local.is_file():
-        return [str(local)]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker"):
-        r = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
-        if r.returncode == 0:
-            return ["docker", "compose"]
-    return None
+def test_apisix_routes_only_the_public_api_with_limits_and_tls(compose, apisix_config, apisix_routes_text):
+    check_apisix_edge(compose, apisix_config, apisix_routes_text)
 
 
-def test_compose_config_validates():
-    cli = _compose_cli()
-    if cli is None:
-        pytest.skip("no Compose CLI here (.cache/bin/docker-compose, docker-compose or the docker compose "
-                    "plugin); build one from the Go module proxy as docs/deployment.md describes")
-    r = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--env-file", str(ENV_EXAMPLE), "config", "-q"],
-                       capture_output=True, text=True, cwd=REPO, timeout=120)
+def test_every_container_is_hardened(compose):
+    check_hardening(compose)
+
+
+def test_shipped_secrets_are_refused_before_anything_starts(compose):
+    check_secrets_gate(compose)
+
+
+def test_redis_acl_users(compose):
+    check_redis_acl(compose)
+
+
+def test_consul_acls(compose):
+    check_consul_acl(compose, load_yaml(PROMETHEUS_CONFIG))
+
+
+def run_secrets_check(env):
+    return subprocess.run(["sh", str(SECRETS_CHECK)], env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_the_secrets_check_refuses_env_example_and_passes_real_values(compose):
+    gate_env = env_of(services(compose)["secrets-check"])   # interpolated from .env.example
+    r = run_secrets_check(gate_env)
+    assert r.returncode == 1
+    for name in secret_names(compose):
+        assert f"secrets-check: {name} is still the shipped placeholder 'change-me'" in r.stderr, name
+    good = dict(gate_env)
+    for name in gate_env["SECRETS_CHECK_PASSWORDS"].split():
+        good[name] = "a1b2c3d4e5f6a7b8c9d0"
+    for name in gate_env["SECRETS_CHECK_UUIDS"].split():
+        good[name] = "0b6f3c1e-6a43-4a4e-9d65-1f0f3b7c2a10"
+    for name in gate_env["SECRETS_CHECK_PEM"].split():
+        good[name] = "-----BEGIN X-----\nAAAA\n-----END X-----"
+    r = run_secrets_check(good)
+    assert r.returncode == 0 and "secrets-check: ok" in r.stdout, r.stderr
+    for bad_value, message in (("short", "shorter than 16"), ("has space inside it!", "may contain only"), ("", "is empty")):
+        r = run_secrets_check({**good, "REDIS_ADMIN_PASSWORD": bad_value})
+        assert r.returncode == 1 and f"REDIS_ADMIN_PASSWORD {message}" in r.stderr.replace("is empty", "REDIS_ADMIN_PASSWORD is empty") or message in r.stderr, r.stderr
+    r = run_secrets_check({**good, "CONSUL_READ_TOKEN": "not-a-uuid"})
+    assert r.returncode == 1 and "CONSUL_READ_TOKEN must be a UUID" in r.stderr
+
+
+def compose_check(*args, env_file=ENV_EXAMPLE, compose_file=COMPOSE_FILE):
+    if not COMPOSE_CHECK.is_file():
+        pytest.fail(f"{COMPOSE_CHECK} missing: scripts/bootstrap builds it (tools/compose-check)")
+    return subprocess.run([str(COMPOSE_CHECK), "-f", str(compose_file), "--env-file", str(env_file), *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_compose_config_validates_with_compose_go():
+    r = compose_check()
     assert r.returncode == 0, r.stderr
+    assert re.search(r'project "storefront", \d+ services valid', r.stdout)
+    # the normalised model agrees with what the static checks read
+    model = json.loads(compose_check("--json").stdout)
+    assert model["services"]["storefront-1"]["read_only"] is True
+    assert model["services"]["redis-node-1"]["cap_drop"] == ["ALL"]
     # the required secrets really are required
-    r = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--env-file", "/dev/null", "config", "-q"],
-                       capture_output=True, text=True, cwd=REPO, timeout=120,
-                       env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
-    assert r.returncode != 0 and "PASSWORD" in r.stderr
+    r = compose_check(env_file="/dev/null")
+    assert r.returncode == 1 and "PASSWORD" in r.stderr
+
+
+@pytest.mark.parametrize("edit, error", [
+    (lambda t: t.replace("read_only: true", "read_only: maybe", 1), "read_only"),
+    (lambda t: t.replace("condition: service_completed_successfully", "condition: when_ready", 1), "condition"),
+    (lambda t: t.replace("      - backend\n", "      - frontend\n", 1), "frontend"),
+    (lambda t: t.replace("    environment: CONSUL_READ_TOKEN", "    nonsense: CONSUL_READ_TOKEN"), "nonsense"),
+], ids=["bad-type", "bad-enum", "unknown-network", "bad-secret"])
+def test_compose_go_rejects_broken_files(tmp_path, edit, error):
+    text = COMPOSE_FILE.read_text()
+    broken = edit(text)
+    assert broken != text
+    f = REPO / f".compose-check-{tmp_path.name}.yaml"        # beside compose.yaml: same relative paths
+    try:
+        f.write_text(broken)
+        r = compose_check(compose_file=f)
+    finally:
+        f.unlink(missing_ok=True)
+    assert r.returncode == 1 and error in r.stderr, r.stderr
 
 
 # ------------------------------------------------------- the checks bite
@@ -704,7 +964,46 @@ def _mutants():
     def wait_for_healthy_router(c):
         c["services"]["storefront-1"]["depends_on"]["mongos-1"]["condition"] = "service_healthy"
 
+    def writable_root(c):
+        c["services"]["redis-node-2"]["read_only"] = False
+
+    def keep_capabilities(c):
+        del c["services"]["storefront-1"]["cap_drop"]
+
+    def extra_capability(c):
+        c["services"]["consul"]["cap_add"] = ["CHOWN", "NET_ADMIN"]
+
+    def no_memory_limit(c):
+        c["services"]["prometheus"]["deploy"] = {"resources": {"limits": {"cpus": "1"}}}
+
+    def unbounded_logs(c):
+        c["services"]["grafana"]["logging"] = {"driver": "json-file", "options": {}}
+
+    def skip_the_gate(c):
+        c["services"]["mongo-keyfile"]["depends_on"] = {}
+
+    def unchecked_secret(c):
+        e = c["services"]["secrets-check"]["environment"]
+        e["SECRETS_CHECK_PASSWORDS"] = e["SECRETS_CHECK_PASSWORDS"].replace("REDIS_EXPORTER_PASSWORD", "")
+
+    def redis_without_user(c):
+        e = c["services"]["storefront-2"]["environment"]
+        e["REDIS_URL"] = "redis-cluster://" + e["REDIS_URL"].split("@", 1)[1]
+
+    def register_without_token(c):
+        del c["services"]["storefront-3"]["environment"]["CONSUL_HTTP_TOKEN"]
+
     return [
+        (writable_root, check_hardening),
+        (keep_capabilities, check_hardening),
+        (extra_capability, check_hardening),
+        (no_memory_limit, check_hardening),
+        (unbounded_logs, check_hardening),
+        (skip_the_gate, check_secrets_gate),
+        (unchecked_secret, check_secrets_gate),
+        (redis_without_user, check_redis_acl),
+        (lambda c: c["services"]["redis-exporter"]["environment"].pop("REDIS_USER"), check_redis_acl),
+        (register_without_token, lambda c: check_consul_acl(c, load_yaml(PROMETHEUS_CONFIG))),
         (wait_for_healthy_router, check_depends),
         (drop_healthcheck, check_healthchecks),
         (drop_router_from_url, check_storefront),
@@ -721,7 +1020,7 @@ def _mutants():
     ]
 
 
-@pytest.mark.parametrize("mutate, check", _mutants(), ids=lambda x: x.__name__)
+@pytest.mark.parametrize("mutate, check", _mutants(), ids=lambda x: getattr(x, "__name__", "x"))
 def test_checks_fail_on_broken_compose(compose, mutate, check):
     broken = copy.deepcopy(compose)
     mutate(broken)
@@ -754,3 +1053,19 @@ def test_apisix_check_fails_on_broken_config(compose, apisix_config, apisix_rout
     edit(broken)
     with pytest.raises((AssertionError, KeyError)):
         check_apisix(compose, broken, apisix_routes_text)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace("[^/]+/count)$", "[^/]+/count|metrics)$"),
+    lambda t: t.replace("        key: remote_addr\n        rejected_code: 429\n        nodelay: true",
+                        "        key: remote_addr\n        rejected_code: 503\n        nodelay: true"),
+    lambda t: t.replace("count: ${{APISIX_LIMIT_ORDERS_COUNT:=10}}", "count: ${{APISIX_LIMIT_ORDERS_COUNT:=1000}}"),
+    lambda t: t.replace("            Retry-After: \"1\"\n", ""),
+    lambda t: t.replace("    priority: 0\n", "    priority: 0\n    upstream_id: storefront\n"),
+    lambda t: t.replace('cert: "${{APISIX_TLS_CERT}}"', "cert: /etc/ssl/cert.pem"),
+], ids=["metrics-public", "limit-not-429", "orders-not-stricter", "no-retry-after", "catch-all-forwards", "cert-not-env"])
+def test_apisix_edge_check_fails_on_broken_routes(compose, apisix_config, apisix_routes_text, edit):
+    broken = edit(apisix_routes_text)
+    assert broken != apisix_routes_text
+    with pytest.raises((AssertionError, KeyError)):
+        check_apisix_edge(compose, apisix_config, broken)

@@ -53,9 +53,10 @@ def stack_service_name() -> str:
 
 
 def apisix_upstream() -> dict:
-    routes = yaml.safe_load(APISIX_ROUTES.read_text())["routes"]
-    (route,) = [r for r in routes if r["id"] == "storefront"]
-    return route["upstream"]
+    doc = yaml.safe_load(APISIX_ROUTES.read_text())
+    (up,) = [u for u in doc["upstreams"] if u["id"] == "storefront"]
+    assert all(r.get("upstream_id") in (None, "storefront") for r in doc["routes"])
+    return up
 
 
 def test_storefront_registers_storefront_with_the_readiness_check():
@@ -111,7 +112,11 @@ def test_the_haproxy_template_renders_into_a_valid_config(tmp_path):
     cfg.write_text(render(HAPROXY_TMPL.read_text(), {
         "REPO": REPO, "RUN_DIR": tmp_path, "GATEWAY_PORT": base, "STATS_PORT": base + 10,
         "BASE_PORT": base, "CONSUL_DNS_PORT": base + 16, "SERVICE_NAME": stack_service_name(),
-        "MAX_INSTANCES": 9}))
+        "MAX_INSTANCES": 9, "TLS_PORT": base + 26, "LIMIT_WINDOW_S": 10, "LIMIT_EXPIRE_S": 60,
+        "LIMIT_REQUESTS": 5000, "LIMIT_WRITES": 1000, "LIMIT_ORDERS": 500}))
+    # `ssl crt` needs the certificate at check time: the stack's own generator.
+    subprocess.run(["bash", "-c", 'source "$1" && stack_tls_cert "$2"', "_", str(STACK_SH), str(tmp_path / "tls")],
+                   check=True, timeout=60)
     r = subprocess.run([haproxy, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stdout + r.stderr
 

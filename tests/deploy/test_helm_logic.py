@@ -447,8 +447,8 @@ def test_helm_io_threads_match_the_cpu_request():
 # ------------------------------------------------------------------ gateway
 
 def test_helm_apisix_route_has_the_limits_of_the_compose_gateway():
-    compose_route = yaml.safe_load((REPO / "deploy" / "apisix" / "apisix.yaml").read_text())["routes"][0]
-    up = compose_route["upstream"]
+    compose_routes = yaml.safe_load((REPO / "deploy" / "apisix" / "apisix.yaml").read_text())
+    (up,) = [u for u in compose_routes["upstreams"] if u["id"] == "storefront"]
     objects = hc.render((hc.SALE_DAY_VALUES,), ())
     route = hc.one(objects, "ApisixRoute")["spec"]["http"][0]
     upstream = hc.one(objects, "ApisixUpstream")["spec"]

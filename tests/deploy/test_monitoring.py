@@ -135,8 +135,17 @@ def test_rule_and_test_files_exist():
     assert RULE_TEST_FILES, "no promtool rule unit tests"
 
 
-def test_promtool_check_config():
-    out = run(tool("promtool"), "check", "config", str(PROM_CONFIG))
+def test_promtool_check_config(tmp_path):
+    # The compose secret the config reads (/run/secrets/consul_read_token) is
+    # pointed at a file here; the rule files through a link, as mounted.
+    token = tmp_path / "consul_read_token"
+    token.write_text("00000000-0000-0000-0000-000000000000\n")
+    (tmp_path / "rules").symlink_to(PROM_DIR / "rules")
+    cfg = tmp_path / "prometheus.yml"
+    text = PROM_CONFIG.read_text()
+    assert "/run/secrets/consul_read_token" in text
+    cfg.write_text(text.replace("/run/secrets/consul_read_token", str(token)))
+    out = run(tool("promtool"), "check", "config", str(cfg))
     # the config loads the rule files through a relative glob: they must all be found
     assert f"{len(RULE_FILES)} rule files found" in out.stdout + out.stderr
 
