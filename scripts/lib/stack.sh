@@ -14,6 +14,7 @@
 #                (storefront-N on B+N)        B+12  Prometheus
 #   B+20 .. B+25 Redis Cluster nodes          B+13  Alertmanager
 #                (cluster bus: port + 10000)  B+14  redis_exporter
+#   B+26         gateway over TLS (HAProxy)
 #                                             B+15  Consul HTTP API
 #                                             B+16  Consul DNS (UDP and TCP)
 #                                             B+17  Consul serf LAN (UDP and TCP)
@@ -36,6 +37,7 @@ stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
   CONSUL_SERF_PORT=$((base + 17))
   CONSUL_SERVER_PORT=$((base + 18))
   MEDIA_PORT=$((base + 19))
+  TLS_PORT=$((base + 26))
   STOREFRONT_PORTS=()
   for ((i = 1; i <= n; i++)); do STOREFRONT_PORTS+=($((base + i))); done
   REDIS_PORTS=()
@@ -109,6 +111,27 @@ stack_kill() {
     fi
   fi
   rm -f "$(stack_pidfile "$name")"
+}
+
+# ------------------------------------------------------------------- TLS
+# stack_tls_cert DIR: a self-signed certificate for localhost and 127.0.0.1
+# (the gateway's TLS port, HAProxy): DIR/gateway.crt is what a client
+# verifies against (curl --cacert), DIR/gateway.pem is certificate + key for
+# HAProxy's `ssl crt`. Made once, renewed when less than a day is left.
+stack_tls_cert() {
+  local dir=$1
+  if [[ -f "$dir/gateway.pem" ]] && openssl x509 -checkend 86400 -noout -in "$dir/gateway.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  mkdir -p "$dir"
+  (
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$dir/gateway.key" -out "$dir/gateway.crt" >/dev/null 2>&1 &&
+      cat "$dir/gateway.crt" "$dir/gateway.key" >"$dir/gateway.pem"
+  ) || return 1
+  chmod 644 "$dir/gateway.crt"
 }
 
 # ----------------------------------------------------------------- probes
@@ -186,6 +209,15 @@ haproxy_slot_sessions() {
     awk -F, -v s="$1" '$1 == "storefront" && $2 == s { print $5 }'
 }
 
+# redis_cli PORT ARGS...: redis-cli on a node of the stack as its ACL user admin
+# (deploy/redis/acl.sh; the password from the run dir's secrets.env, passed
+# through REDISCLI_AUTH rather than the command line).
+redis_cli() {
+  local port=$1
+  shift
+  REDISCLI_AUTH="${REDIS_ADMIN_PASSWORD:-}" redis-cli --user admin -h 127.0.0.1 -p "$port" "$@"
+}
+
 redis_field() { # redis_field PORT SECTION FIELD
-  redis-cli -h 127.0.0.1 -p "$1" info "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
+  redis_cli "$1" info "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
 }

@@ -41,7 +41,7 @@ def pick_base_port(tries: int = 200) -> int:
     rng = random.Random()
     for _ in range(tries):
         base = rng.randrange(10000, max(10100, low_ephemeral - 10100), 100)
-        ports = [base + i for i in range(19)] + [base + 20 + i for i in range(6)] \
+        ports = [base + i for i in range(19)] + [base + 20 + i for i in range(7)] \
             + [base + 10020 + i for i in range(6)]
         if all(port_free(p) for p in ports):
             return base
@@ -179,8 +179,10 @@ class Stack:
 
     # ---------------------------------------------------------- Redis
     def redis(self, port: int, *args: str) -> str:
-        proc = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
-                              capture_output=True, text=True, timeout=10)
+        # As the stack's ACL user admin (deploy/redis/acl.sh): the default user is off.
+        proc = subprocess.run(["redis-cli", "--user", self.ports["REDIS_ADMIN_USER"], "-h", "127.0.0.1",
+                               "-p", str(port), *args], capture_output=True, text=True, timeout=10,
+                              env={**os.environ, "REDISCLI_AUTH": self.ports["REDIS_ADMIN_PASSWORD"]})
         return proc.stdout.replace("\r", "")
 
     def redis_role(self, n: int) -> str | None:
