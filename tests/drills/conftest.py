@@ -11,6 +11,7 @@ binary; otherwise scripts/stack builds build-release.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -33,8 +34,12 @@ _T0 = time.monotonic()
 @pytest.fixture(scope="session")
 def stack(request):
     # A short path: HAProxy's admin socket must fit in sun_path (108 bytes).
-    run_dir = Path(tempfile.mkdtemp(prefix="sf-drills-"))
-    s = Stack(run_dir, pick_base_port(), env={"CACHE_TTL_SECONDS": "5",
+    # STACK_RUN_DIR / STACK_BASE_PORT from the environment pin both (a shared
+    # machine where each person has a port range); else a fresh temp dir and a
+    # free range.
+    run_dir = Path(os.environ.get("STACK_RUN_DIR") or tempfile.mkdtemp(prefix="sf-drills-"))
+    base = int(os.environ["STACK_BASE_PORT"]) if os.environ.get("STACK_BASE_PORT") else pick_base_port()
+    s = Stack(run_dir, base, env={"CACHE_TTL_SECONDS": "5",
                                               "STOREFRONT_ADMIN_TOKEN": "drill-admin-token"})
     t0 = time.monotonic()
     try:

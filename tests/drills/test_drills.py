@@ -7,6 +7,7 @@ got no answer or an answer other than 200 (GET) / 201 (POST).
 """
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -83,6 +84,21 @@ def test_stack_is_up_and_up_is_idempotent(stack, report):
     image = requests.get(url, timeout=5)
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG"), (url, image.status_code)
     assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable", image.headers
+
+    # The gateway routes the public API only: the internals answer 404 there,
+    # while Prometheus (below) and HAProxy's checks reach them on the instances.
+    for path in ("/metrics", "/health/ready", "/health/live"):
+        r = requests.get(stack.gateway + path, timeout=5)
+        assert r.status_code == 404 and r.json() == {"detail": "Not Found"}, (path, r.status_code)
+        assert requests.get(stack.instance_url(1) + path, timeout=5).status_code == 200
+    # TLS on the gateway with the certificate `up` generated, verified against it.
+    tls = requests.get(f"https://127.0.0.1:{stack.port('TLS_PORT')}/helloDoc/count",
+                       verify=stack.ports["TLS_CA"], timeout=10)
+    assert tls.status_code == 200 and tls.json()["items_count"] >= 1000
+    # Redis runs with the ACL users: the default user can do nothing.
+    anonymous = subprocess.run(["redis-cli", "-p", str(stack.redis_port(1)), "dbsize"],
+                               capture_output=True, text=True, timeout=10)
+    assert "NOAUTH" in anonymous.stdout + anonymous.stderr
 
     # Prometheus: the production rule files, every target up
     groups = requests.get(stack.prometheus + "/api/v1/rules", timeout=5).json()["data"]["groups"]
