@@ -828,24 +828,20 @@ def test_dockerignore():
         assert not any(p.strip("/").split("/")[0] == needed for p in patterns), f"{needed} must reach the build"
 
 
-def test_apisix_routes_only_the_public_api_with_limits_and_tls(compose, apisix_config, apisix_routes_text):
-    check_apisix_edge(compose, apisix_config, apisix_routes_text)
+# The edge and hardening checks, each on the real files.
+EDGE_CHECKS = {
+    "apisix-routes-only-the-public-api-with-limits-and-tls":
+        lambda c: check_apisix_edge(c, load_yaml(APISIX_CONFIG), APISIX_ROUTES.read_text()),
+    "every-container-is-hardened": check_hardening,
+    "shipped-secrets-are-refused-before-anything-starts": check_secrets_gate,
+    "redis-acl-users": check_redis_acl,
+    "consul-acls": lambda c: check_consul_acl(c, load_yaml(PROMETHEUS_CONFIG)),
+}
 
 
-def test_every_container_is_hardened(compose):
-    check_hardening(compose)
-
-
-def test_shipped_secrets_are_refused_before_anything_starts(compose):
-    check_secrets_gate(compose)
-
-
-def test_redis_acl_users(compose):
-    check_redis_acl(compose)
-
-
-def test_consul_acls(compose):
-    check_consul_acl(compose, load_yaml(PROMETHEUS_CONFIG))
+@pytest.mark.parametrize("name", sorted(EDGE_CHECKS))
+def test_edge_and_hardening(compose, name):
+    EDGE_CHECKS[name](compose)
 
 
 def run_secrets_check(env):
