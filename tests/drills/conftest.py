@@ -37,7 +37,8 @@ def stack(request):
     # STACK_RUN_DIR / STACK_BASE_PORT from the environment pin both (a shared
     # machine where each person has a port range); else a fresh temp dir and a
     # free range.
-    run_dir = Path(os.environ.get("STACK_RUN_DIR") or tempfile.mkdtemp(prefix="sf-drills-"))
+    own_dir = not os.environ.get("STACK_RUN_DIR")
+    run_dir = Path(tempfile.mkdtemp(prefix="sf-drills-") if own_dir else os.environ["STACK_RUN_DIR"])
     base = int(os.environ["STACK_BASE_PORT"]) if os.environ.get("STACK_BASE_PORT") else pick_base_port()
     s = Stack(run_dir, base, env={"CACHE_TTL_SECONDS": "5",
                                               "STOREFRONT_ADMIN_TOKEN": "drill-admin-token"})
@@ -57,7 +58,7 @@ def stack(request):
     DRILL_LINES.append(f"stack up: {s.up_seconds:.0f}s (run dir {run_dir}, base port {s.base_port})")
     yield s
     down = s.run("down", timeout=180, check=False)
-    if request.session.testsfailed == 0 and down.returncode == 0:
+    if own_dir and request.session.testsfailed == 0 and down.returncode == 0:
         shutil.rmtree(run_dir, ignore_errors=True)
     else:
         DRILL_LINES.append(f"kept the run dir for inspection: {run_dir}")
