@@ -40,8 +40,7 @@ def stack(request):
     own_dir = not os.environ.get("STACK_RUN_DIR")
     run_dir = Path(tempfile.mkdtemp(prefix="sf-drills-") if own_dir else os.environ["STACK_RUN_DIR"])
     base = int(os.environ["STACK_BASE_PORT"]) if os.environ.get("STACK_BASE_PORT") else pick_base_port()
-    s = Stack(run_dir, base, env={"CACHE_TTL_SECONDS": "5",
-                                              "STOREFRONT_ADMIN_TOKEN": "drill-admin-token"})
+    s = Stack(run_dir, base, env={"CACHE_TTL_SECONDS": "5", "STOREFRONT_ADMIN_TOKEN": "drill-admin-token"})
     t0 = time.monotonic()
     try:
         s.run("up", timeout=1800)
