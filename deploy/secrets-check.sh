@@ -17,9 +17,12 @@ problem() {
   bad=1
 }
 
-value_of() {
-  case "$1" in *[!A-Za-z0-9_]* | "") problem "bad variable name in the check list: $1" && return ;; esac
-  eval "printf '%s' \"\${$1:-}\""; }
+value_of() { # value_of NAME: the value of the variable NAME (names are checked first)
+  case "$1" in
+    *[!A-Za-z0-9_]* | "") problem "bad variable name in the check list: $1" && return ;;
+  esac
+  eval "printf '%s' \"\${$1:-}\""
+}
 
 check_common() { # check_common NAME VALUE -> 1 if reported
   case "$2" in
