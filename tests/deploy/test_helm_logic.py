@@ -450,7 +450,8 @@ def test_helm_apisix_route_has_the_limits_of_the_compose_gateway():
     compose_routes = yaml.safe_load((REPO / "deploy" / "apisix" / "apisix.yaml").read_text())
     (up,) = [u for u in compose_routes["upstreams"] if u["id"] == "storefront"]
     objects = hc.render((hc.SALE_DAY_VALUES,), ())
-    route = hc.one(objects, "ApisixRoute")["spec"]["http"][0]
+    rules = {r["name"]: r for r in hc.one(objects, "ApisixRoute")["spec"]["http"]}
+    route = rules["public-read"]
     upstream = hc.one(objects, "ApisixUpstream")["spec"]
     want_timeout = {k: f"{v}s" for k, v in up["timeout"].items()}
     assert route["timeout"] == want_timeout and upstream["timeout"] == want_timeout
@@ -468,3 +469,37 @@ def test_helm_apisix_route_has_the_limits_of_the_compose_gateway():
     assert route["backends"] == [{"serviceName": "storefront", "servicePort": VALUES["service"]["port"],
                                   "resolveGranularity": "endpoints"}]
     assert hc.one(objects, "ApisixUpstream")["metadata"]["name"] == hc.one(objects, "Service")["metadata"]["name"]
+
+
+def _compose_route_regex(route: dict) -> str:
+    if "vars" in route:
+        (var,) = route["vars"]
+        return var[2]
+    return "^" + route["uri"] + "$"
+
+
+def test_helm_apisix_routes_only_the_public_api_of_the_compose_gateway():
+    """The same rules as deploy/apisix/apisix.yaml: method groups, path expressions,
+    priorities and limit-count windows; so /metrics and /health/* are not routed."""
+    compose = yaml.safe_load((REPO / "deploy" / "apisix" / "apisix.yaml").read_text())
+    forwarded = {r["id"]: r for r in compose["routes"] if "upstream_id" in r}
+    objects = hc.render((hc.SALE_DAY_VALUES,), ())
+    rules = {r["name"]: r for r in hc.one(objects, "ApisixRoute")["spec"]["http"]}
+    assert rules.keys() == forwarded.keys()
+    for name, rule in rules.items():
+        want = forwarded[name]
+        (expr,) = rule["match"]["exprs"]
+        assert expr == {"subject": {"scope": "Path"}, "op": "RegexMatch",
+                        "value": _compose_route_regex(want)}, name
+        assert rule["match"]["methods"] == want["methods"] and rule["priority"] == want["priority"]
+        plugins = {p["name"]: p["config"] for p in rule["plugins"]}
+        if "limit-count" in want.get("plugins", {}):
+            window = int(re.search(r":=(\d+)", str(want["plugins"]["limit-count"]["time_window"])).group(1))
+            count = int(re.search(r":=(\d+)", str(want["plugins"]["limit-count"]["count"])).group(1))
+            assert plugins["limit-count"]["time_window"] == window, name
+            assert plugins["limit-count"]["count"] == count, name
+        else:
+            assert "limit-count" not in plugins, name
+    read = re.compile(rules["public-read"]["match"]["exprs"][0]["value"])
+    assert read.match("/catalog/products/x") and read.match("/") and read.match("/helloDoc/count")
+    assert not read.match("/metrics") and not read.match("/health/ready")
