@@ -48,12 +48,9 @@ bool CatalogApi::authorized(const ExchangePtr& ex, const http::Request& request)
     case AdminAuth::Verdict::kDisabled:
       responder_.finish(ex, error_response(403, "admin API disabled"));
       return false;
-    case AdminAuth::Verdict::kUnauthenticated: {
-      auto res = error_response(401, "Not authenticated");
-      res.set(bhttp::field::www_authenticate, "Bearer");
-      responder_.finish(ex, std::move(res));
+    case AdminAuth::Verdict::kUnauthenticated:
+      responder_.finish(ex, unauthenticated_response());
       return false;
-    }
   }
   return false;
 }

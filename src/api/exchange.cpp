@@ -69,10 +69,17 @@ http::Response validation_response(const std::string& detail_list_json) {
   return make_response(422, R"({"detail":)" + detail_list_json + "}");
 }
 
+http::Response unauthenticated_response() {
+  auto res = error_response(401, "Not authenticated");
+  res.set(bhttp::field::www_authenticate, "Bearer");
+  return res;
+}
+
 Responder::Responder(obs::HttpMetrics& metrics, Offloader& offloader, int retry_after_s)
     : metrics_(metrics), offloader_(offloader), retry_after_s_(retry_after_s) {
   for (std::size_t r = 0; r < kRoutes; ++r) {
     histograms_[r] = &metrics_.duration.with({route_template(static_cast<Route>(r))});
+    shed_[r] = &metrics_.shed.with({route_template(static_cast<Route>(r))});
   }
 }
 
@@ -131,10 +138,13 @@ void Responder::finish(const ExchangePtr& ex, http::Response&& res) {
 
 void Responder::fail(const ExchangePtr& ex, const Error& error) {
   const HttpError http_error = to_http_error(error, retry_after_s_);
-  if (http_error.status >= 500) {
+  // Shedding is counted, not logged: under overload a line per refusal
+  // would cost what the refusal saves.
+  if (http_error.status >= 500 && error.kind != ErrorKind::kOverloaded) {
     spdlog::warn("request {} {} {} failed: {}", ex->request_id, ex->method_name, ex->target,
                  error.message);
   }
+  if (error.kind == ErrorKind::kOverloaded) shed_[static_cast<std::size_t>(ex->route)]->inc();
   auto res = error_response(http_error.status, http_error.detail);
   if (http_error.retry_after_s) {
     res.set(bhttp::field::retry_after, std::to_string(*http_error.retry_after_s));

@@ -47,6 +47,8 @@ std::string detail_json(std::string_view detail);
 http::Response error_response(unsigned status, std::string_view detail);
 // 422 with FastAPI's {"detail": [...]} list, already serialized.
 http::Response validation_response(const std::string& detail_list_json);
+// 401 {"detail": "Not authenticated"} with WWW-Authenticate: Bearer.
+http::Response unauthenticated_response();
 
 class Responder {
  public:
@@ -58,7 +60,9 @@ class Responder {
                     http::Reply reply, std::chrono::milliseconds timeout, Route route) const;
   // Adds X-Request-Id, records metrics and the access log line, replies.
   void finish(const ExchangePtr& ex, http::Response&& res);
-  // The one mapping of an Error to a status (error_mapper), 503s with Retry-After.
+  // The one mapping of an Error to a status (error_mapper), 503s with
+  // Retry-After; a refusal for load (kOverloaded) counts in
+  // storefront_shed_total{route}.
   void fail(const ExchangePtr& ex, const Error& error);
   // Runs `job` on the worker pool, or answers 503 when the pool is full.
   void offload(const ExchangePtr& ex, Job job);
@@ -81,6 +85,7 @@ class Responder {
              kRoutes>
       counters_{};
   std::array<obs::Histogram*, kRoutes> histograms_{};
+  std::array<obs::Counter*, kRoutes> shed_{};
 };
 
 }  // namespace storefront::api

@@ -78,6 +78,8 @@ std::string render_deployment(const store::DeploymentInfo& info, const ApiOption
   w.boolean(info.is_primary);
   w.key("mongo_is_mongos");
   w.boolean(info.is_mongos);
+  w.key("collections_truncated");
+  w.boolean(info.collections_truncated);
   w.key("collections");
   w.begin_object();
   for (const auto& c : info.collections) {
@@ -181,8 +183,9 @@ Api::Api(ApiOptions options, ApiDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       responder_(deps_.metrics, deps_.offloader, options_.retry_after_s),
-      users_(responder_, deps_.users, options_.database),
-      catalog_(responder_, deps_.catalog, options_.catalog) {}
+      users_(responder_, deps_.users, options_.database, options_.write_token),
+      catalog_(responder_, deps_.catalog, options_.catalog),
+      root_cache_(options_.root_cache_ttl) {}
 
 void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http::Reply reply) {
   const RouteMatch match = match_route(request.target());
@@ -204,8 +207,8 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
     return responder_.finish(ex, std::move(res));
   }
   if (is_collection_route(match.route)) {
-    if (auto problem = collection_name_problem(match.collection)) {
-      return responder_.finish(ex, error_response(400, *problem));
+    if (auto refusal = options_.collections.check(match.collection)) {
+      return responder_.finish(ex, error_response(refusal->status, refusal->detail));
     }
   }
   const bool is_get = ex->method == bhttp::verb::get;
@@ -234,7 +237,10 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
     case Route::kCount:
       return users_.count(ex, match.collection);
     case Route::kUsers:
-      if (!is_get) return users_.create(ex, match.collection, request.body());
+      if (!is_get) {
+        return users_.create(ex, match.collection, request.body(),
+                             request[bhttp::field::authorization]);
+      }
       return users_.list(ex, match.collection);
     case Route::kUser:
       return users_.show(ex, match.collection, match.name);
@@ -283,10 +289,16 @@ void Api::ready(const ExchangePtr& ex) {
 }
 
 void Api::root(const ExchangePtr& ex) {
+  if (auto info = root_cache_.fresh(Clock::now())) {
+    return responder_.finish(ex,
+                             make_response(200, render_deployment(*info, options_, deps_.cache)));
+  }
   responder_.offload(ex, [this](const ExchangePtr& ex) {
     auto info = deps_.deployment.describe(ex->deadline);
     if (!info) return responder_.fail(ex, info.error());
-    responder_.finish(ex, make_response(200, render_deployment(*info, options_, deps_.cache)));
+    auto shared = std::make_shared<const store::DeploymentInfo>(std::move(info).value());
+    root_cache_.store(shared, Clock::now());
+    responder_.finish(ex, make_response(200, render_deployment(*shared, options_, deps_.cache)));
   });
 }
 

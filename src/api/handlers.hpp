@@ -7,7 +7,9 @@
 #include <string>
 
 #include "api/catalog_api.hpp"
+#include "api/collection_policy.hpp"
 #include "api/exchange.hpp"
+#include "api/root_cache.hpp"
 #include "api/static_files.hpp"
 #include "api/users_api.hpp"
 #include "cache/cache_status.hpp"
@@ -26,6 +28,11 @@ struct ApiOptions {
   std::string instance_id;
   std::string version;
   CatalogOptions catalog;
+  // Issue 14: which collections the users API may use, the token its writes
+  // need (empty: open), how long GET / is served from memory (0: never).
+  CollectionPolicy collections;
+  std::string write_token;
+  std::chrono::milliseconds root_cache_ttl{0};
 };
 
 // What the API is built on: the resource stores (maybe cached), the
@@ -66,6 +73,7 @@ class Api final : public http::Handler {
   Responder responder_;
   UsersApi users_;
   CatalogApi catalog_;
+  RootCache root_cache_;
   std::atomic<bool> draining_{false};
 };
 

@@ -31,6 +31,7 @@ std::string_view openapi_json() {
           "200": {"description": "Document count",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Count"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/CollectionNotAllowed"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -45,12 +46,15 @@ std::string_view openapi_json() {
                   "headers": {"X-Cache": {"$ref": "#/components/headers/XCache"}},
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UsersCollection"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/CollectionNotAllowed"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       },
       "post": {
         "summary": "Create a user",
         "operationId": "create_user",
+        "description": "Open unless STOREFRONT_WRITE_TOKEN is set; then it needs `Authorization: Bearer <token>` (401 without or with a wrong one).",
+        "security": [{}, {"WriteBearer": []}],
         "parameters": [{"$ref": "#/components/parameters/CollectionName"}],
         "requestBody": {
           "required": true,
@@ -58,8 +62,18 @@ std::string_view openapi_json() {
         },
         "responses": {
           "201": {"description": "The stored user with its new id",
-                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}},
+                  "links": {
+                    "GetCreatedUser": {"operationId": "show_user",
+                                       "parameters": {"collection_name": "$request.path.collection_name", "name": "$response.body#/name"}},
+                    "ListUsersOfCollection": {"operationId": "list_users",
+                                              "parameters": {"collection_name": "$request.path.collection_name"}},
+                    "CountCollection": {"operationId": "collection_count",
+                                        "parameters": {"collection_name": "$request.path.collection_name"}}
+                  }},
           "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "404": {"$ref": "#/components/responses/CollectionNotAllowed"},
           "413": {"description": "Body larger than the limit (1 MiB by default)",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "422": {"description": "Validation error",
@@ -80,7 +94,7 @@ std::string_view openapi_json() {
           "200": {"description": "The user",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
-          "404": {"description": "No user with this name",
+          "404": {"description": "No user with this name, or the collection is outside STOREFRONT_COLLECTIONS",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
@@ -152,8 +166,10 @@ std::string_view openapi_json() {
         "requestBody": {"required": true,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
         "responses": {
-          "200": {"description": "Replaced", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}},
-          "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}},
+          "200": {"description": "Replaced", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}},
+                  "links": {"GetStoredProduct": {"operationId": "show_product", "parameters": {"sku": "$request.path.sku"}}}},
+          "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}},
+                  "links": {"GetStoredProduct": {"operationId": "show_product", "parameters": {"sku": "$request.path.sku"}}}},
           "401": {"$ref": "#/components/responses/Unauthenticated"},
           "403": {"$ref": "#/components/responses/AdminDisabled"},
           "413": {"description": "Body larger than the limit (1 MiB by default)",
@@ -223,7 +239,9 @@ std::string_view openapi_json() {
   "components": {
     "securitySchemes": {
       "AdminBearer": {"type": "http", "scheme": "bearer",
-                      "description": "STOREFRONT_ADMIN_TOKEN; when it is unset the admin endpoints answer 403"}
+                      "description": "STOREFRONT_ADMIN_TOKEN; when it is unset the admin endpoints answer 403"},
+      "WriteBearer": {"type": "http", "scheme": "bearer",
+                      "description": "STOREFRONT_WRITE_TOKEN; when it is unset POST /{collection_name}/users is open"}
     },
     "headers": {
       "XCache": {"description": "HIT, MISS, BYPASS (Redis unusable) or STALE (expired entry served because MongoDB failed); absent without a cache",
@@ -235,9 +253,9 @@ std::string_view openapi_json() {
                       "schema": {"type": "string"}},
       "CollectionName": {
         "name": "collection_name", "in": "path", "required": true,
-        "description": "A MongoDB collection name as the service accepts it: 1-120 bytes of UTF-8, no '$' or NUL, not starting or ending with '.', not system.* (anything else is a 400)",
+        "description": "A collection name as the service accepts it: 1-120 ASCII letters, digits, '_', '-' and '.', not starting or ending with '.', not starting with 'system.' (anything else is a 400: no quotes, spaces, control characters or '$' reach MongoDB). A valid name outside STOREFRONT_COLLECTIONS is a 404.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 120,
-                   "pattern": "^(?!system\\.)[^$\\u0000.]([^$\\u0000]*[^$\\u0000.])?$"}
+                   "pattern": "^(?!system\\.)[A-Za-z0-9_-]([A-Za-z0-9_.-]{0,118}[A-Za-z0-9_-])?$"}
       }
     },
     "responses": {
@@ -252,9 +270,11 @@ std::string_view openapi_json() {
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "AdminDisabled": {"description": "STOREFRONT_ADMIN_TOKEN is unset: admin API disabled",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "CollectionNotAllowed": {"description": "A valid collection name outside STOREFRONT_COLLECTIONS (never created), or no such user",
+                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "BadRequest": {"description": "Invalid collection name or malformed request",
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unavailable": {"description": "A dependency is unavailable; retry after the Retry-After header",
+      "Unavailable": {"description": "A dependency is unavailable, or this instance sheds load (STOREFRONT_MAX_IN_FLIGHT database-bound requests in flight); retry after the Retry-After header",
                       "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
@@ -379,7 +399,9 @@ std::string_view openapi_json() {
           "mongo_secondary_hosts": {"type": "array", "items": {"$ref": "#/components/schemas/HostPort"}},
           "mongo_is_primary": {"type": "boolean"},
           "mongo_is_mongos": {"type": "boolean"},
-          "collections": {"type": "object", "additionalProperties": {"type": "object", "properties": {"documents_count": {"type": "integer"}}}},
+          "collections": {"type": "object", "description": "At most STOREFRONT_ROOT_MAX_COLLECTIONS, in name order",
+                          "additionalProperties": {"type": "object", "properties": {"documents_count": {"type": "integer"}}}},
+          "collections_truncated": {"type": "boolean", "description": "true when the database has more collections than are listed"},
           "shards": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
           "shard_document_counts": {"type": ["object", "null"], "description": "collection -> shard -> documents (sharded only)"},
           "replica_set_members": {"type": ["array", "null"], "items": {"type": "object"}},

@@ -49,8 +49,11 @@ void UsersApi::show(const ExchangePtr& ex, const std::string& collection, const 
       });
 }
 
-void UsersApi::create(const ExchangePtr& ex, const std::string& collection,
-                      const std::string& body) {
+void UsersApi::create(const ExchangePtr& ex, const std::string& collection, const std::string& body,
+                      std::string_view authorization) {
+  if (write_auth_.check(authorization) == AdminAuth::Verdict::kUnauthenticated) {
+    return responder_.finish(ex, unauthenticated_response());
+  }
   auto parsed = parse_new_user(body);
   if (auto* errors = std::get_if<ValidationErrors>(&parsed)) {
     return responder_.finish(ex, validation_response(errors->detail_json));

@@ -10,8 +10,14 @@
 
 namespace storefront::api {
 
-// nullopt when MongoDB would accept `name` as a user collection; otherwise
-// the reason, for a 400 detail.
+// The names the collection routes accept, as stated in the OpenAPI document:
+// 1-120 ASCII letters, digits, '_', '-', '.'; not starting or ending with '.';
+// not starting with "system.".
+inline constexpr std::string_view kCollectionNamePattern =
+    R"(^(?!system\.)[A-Za-z0-9_-]([A-Za-z0-9_.-]{0,118}[A-Za-z0-9_-])?$)";
+
+// nullopt when `name` matches kCollectionNamePattern; otherwise the reason,
+// for a 400 detail.
 std::optional<std::string> collection_name_problem(std::string_view name);
 
 // Parses and validates a POST /{collection}/users body like FastAPI + pydantic

@@ -192,7 +192,15 @@ int serve(const Config& config, const std::string& binary_dir) {
   store::MongoPool pool(mongo_options(config), registry);
   WorkerPool workers(static_cast<std::size_t>(config.worker_threads),
                      static_cast<std::size_t>(config.worker_queue));
-  Offloader offloader(workers, [&http_metrics] { http_metrics.worker_rejected.inc(); });
+  Offloader offloader(
+      workers, [&http_metrics] { http_metrics.worker_rejected.inc(); },
+      static_cast<std::size_t>(max_in_flight(config)));
+  registry.callback("storefront_offload_in_flight",
+                    "Database-bound tasks accepted and not finished (queued or running); "
+                    "new ones are shed at storefront_offload_limit.",
+                    "gauge", [&offloader] { return static_cast<double>(offloader.in_flight()); });
+  registry.callback("storefront_offload_limit", "STOREFRONT_MAX_IN_FLIGHT in effect.", "gauge",
+                    [&offloader] { return static_cast<double>(offloader.max_in_flight()); });
   registry.callback("storefront_worker_pool_in_use", "Workers running a blocking call.", "gauge",
                     [&workers] { return static_cast<double>(workers.in_use()); });
   registry.callback("storefront_worker_pool_queued", "Requests waiting for a worker.", "gauge",
@@ -206,6 +214,7 @@ int serve(const Config& config, const std::string& binary_dir) {
 
   auto response_cache = make_cache(config, registry);
   Stores stores(config, pool, offloader, response_cache.get());
+  stores.mongo.limit_collections(static_cast<std::size_t>(config.root_max_collections));
   store::HealthProbe health(stores.mongo, config.health_interval, config.ready_timeout,
                             dependency_metrics(registry, response_cache.get()));
   stores.direct_catalog.fail_fast_when(
@@ -221,6 +230,10 @@ int serve(const Config& config, const std::string& binary_dir) {
       config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
   api_options.catalog.max_age = std::chrono::seconds(config.catalog_max_age_s);
   api_options.catalog.admin_token = config.admin_token;
+  // Validated by load_config.
+  api_options.collections = api::CollectionPolicy::parse(config.collections).value();
+  api_options.write_token = config.write_token;
+  api_options.root_cache_ttl = config.root_cache;
   http::Server* server_ptr = nullptr;
   api::Api api(api_options, api::ApiDeps{stores.users(), stores.catalog(), stores.mongo, offloader,
                                          http_metrics, [&registry] { return registry.render(); },

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/collection_policy.hpp"
 #include "cache/redis_config.hpp"
 #include "store/mongo_pool.hpp"
 
@@ -96,6 +97,13 @@ std::optional<std::string> set_mongo_url(Config& c, std::string_view v) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_collections(Config& c, std::string_view v) {
+  auto policy = api::CollectionPolicy::parse(v);
+  if (!policy) return "expected * or a comma list of collection names: " + policy.error().message;
+  c.collections = std::string(v);
+  return std::nullopt;
+}
+
 std::optional<std::string> set_log_level(Config& c, std::string_view v) {
   static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
@@ -180,6 +188,18 @@ const std::vector<Option>& options() {
        "Bearer token of the catalog admin API; unset: admin API disabled",
        text(&Config::admin_token),
        [](const Config& c) { return std::string(c.admin_token.empty() ? "" : "****"); }},
+      {"STOREFRONT_COLLECTIONS", "collections",
+       "collections the users API may use: * (any valid name) or a comma list; others are 404",
+       set_collections, show(&Config::collections)},
+      {"STOREFRONT_WRITE_TOKEN", "write-token",
+       "Bearer token POST /{collection}/users needs; unset: writes are open",
+       text(&Config::write_token),
+       [](const Config& c) { return std::string(c.write_token.empty() ? "" : "****"); }},
+      {"STOREFRONT_ROOT_CACHE_MS", "root-cache-ms", "how long GET / is served from memory (0: off)",
+       millis(&Config::root_cache, 0, 600000), show(&Config::root_cache)},
+      {"STOREFRONT_ROOT_MAX_COLLECTIONS", "root-max-collections",
+       "collections GET / lists at most (collections_truncated beyond)",
+       integer(&Config::root_max_collections, 1, 100000), show(&Config::root_max_collections)},
       {"STOREFRONT_BIND", "bind", "listen address", text(&Config::bind_address, false),
        show(&Config::bind_address)},
       {"PORT", "port", "listen port (0: any free port)", integer(&Config::port, 0, 65535),
@@ -190,6 +210,10 @@ const std::vector<Option>& options() {
        integer(&Config::worker_threads, 1, 1024), show(&Config::worker_threads)},
       {"STOREFRONT_WORKER_QUEUE", "worker-queue", "queued requests before answering 503",
        integer(&Config::worker_queue, 1, 1000000), show(&Config::worker_queue)},
+      {"STOREFRONT_MAX_IN_FLIGHT", "max-in-flight",
+       "database-bound requests in flight before shedding with 503 (0: 2 x worker threads)",
+       integer(&Config::max_in_flight, 0, 10000000),
+       [](const Config& c) { return std::to_string(max_in_flight(c)); }},
       {"STOREFRONT_MAX_CONNECTIONS", "max-connections", "open connections before refusing",
        integer(&Config::max_connections, 1, 1000000), show(&Config::max_connections)},
       {"STOREFRONT_MAX_BODY_BYTES", "max-body-bytes", "request body limit (413 above)",
@@ -317,6 +341,12 @@ Result<Config> load_config(const Getenv& getenv, const std::vector<std::string>&
       return Error{ErrorKind::kInvalid, "invalid REDIS_CLUSTER_NODES: " + r.error().message};
     }
   }
+  if (auto secret = shipped_secret_in_use(config)) {
+    return Error{ErrorKind::kInvalid,
+                 fmt::format("refusing to start: {} is the shipped placeholder secret; set a "
+                             "random one (docs/deployment.md#credentials)",
+                             *secret)};
+  }
   return config;
 }
 
@@ -326,6 +356,45 @@ std::string describe(const Config& config) {
     fmt::format_to(std::back_inserter(out), "  {:<36} {}\n", option.env, option.show(config));
   }
   return out;
+}
+
+std::int64_t max_in_flight(const Config& config) {
+  return config.max_in_flight > 0 ? config.max_in_flight : 2 * config.worker_threads;
+}
+
+namespace {
+
+bool shipped(std::string_view secret) {
+  for (auto placeholder : kShippedSecrets) {
+    if (secret == placeholder) return true;
+  }
+  return false;
+}
+
+// The password of "scheme://user:password@host/...", empty when none.
+std::string_view url_password(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  const auto at = url.find('@');
+  if (at == std::string_view::npos || at > url.find('/')) return {};
+  const auto colon = url.substr(0, at).find(':');
+  return colon == std::string_view::npos ? std::string_view{}
+                                         : url.substr(colon + 1, at - colon - 1);
+}
+
+}  // namespace
+
+std::optional<std::string> shipped_secret_in_use(const Config& config) {
+  if (shipped(url_password(config.mongodb_url))) return "the MONGODB_URL password";
+  if (!config.redis_url.empty()) {
+    auto redis = cache::parse_redis_url(config.redis_url);
+    if (redis && shipped(redis->password)) return "the REDIS_URL password";
+  }
+  if (shipped(config.admin_token)) return "STOREFRONT_ADMIN_TOKEN";
+  if (shipped(config.write_token)) return "STOREFRONT_WRITE_TOKEN";
+  if (shipped(config.consul_token)) return "CONSUL_HTTP_TOKEN";
+  return std::nullopt;
 }
 
 std::string media_base(const Config& config) {

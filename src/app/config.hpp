@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,18 @@ struct Config {
   std::string media_base_url = "/media";
   std::int64_t catalog_max_age_s = 30;
   std::string admin_token;  // empty: admin API disabled (403)
+  // Users API and GET / (issue 14)
+  std::string collections = "*";  // STOREFRONT_COLLECTIONS: "*" or a comma list
+  std::string write_token;        // empty: POST /{collection}/users is open
+  milliseconds root_cache{2000};  // how long GET / is served from memory (0: never)
+  std::int64_t root_max_collections = 100;
   // HTTP server
   std::string bind_address = "0.0.0.0";
   std::int64_t port = 8080;
   std::int64_t io_threads = 0;  // 0: one per core
   std::int64_t worker_threads = 16;
   std::int64_t worker_queue = 1024;
+  std::int64_t max_in_flight = 0;  // 0: 2 * worker_threads (see max_in_flight())
   std::int64_t max_connections = 10000;
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t max_header_bytes = 16 << 10;
@@ -83,6 +90,17 @@ std::string mask_credentials(std::string_view url);
 
 // The usage text listing every variable and flag.
 std::string usage();
+
+// The concurrency limit of the database-bound routes: STOREFRONT_MAX_IN_FLIGHT,
+// or twice the worker threads (a queue of at most one more task per worker).
+std::int64_t max_in_flight(const Config& config);
+
+// The secrets shipped as placeholders (.env.example): a service configured
+// with one of them refuses to start.
+inline constexpr std::string_view kShippedSecrets[] = {"change-me"};
+
+// nullopt, or which setting holds a shipped placeholder secret (never the value).
+std::optional<std::string> shipped_secret_in_use(const Config& config);
 
 // Where media URLs point: CDN_BASE_URL, else MEDIA_BASE_URL, without a
 // trailing '/'.

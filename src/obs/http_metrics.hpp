@@ -23,13 +23,19 @@ struct HttpMetrics {
         worker_rejected(registry
                             .counter("storefront_worker_pool_rejected_total",
                                      "Requests answered 503 because the worker queue was full.")
-                            .with({})) {}
+                            .with({})),
+        shed(
+            registry.counter("storefront_shed_total",
+                             "Requests answered 503 for load (concurrency limit, full worker queue "
+                             "or deadline spent in the queue), by route.",
+                             {"route"})) {}
 
   Family<Counter>& requests;
   Family<Histogram>& duration;
   Gauge& in_flight;
   Counter& rejected_connections;
   Counter& worker_rejected;
+  Family<Counter>& shed;
 };
 
 }  // namespace storefront::obs

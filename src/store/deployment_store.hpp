@@ -39,7 +39,8 @@ struct DeploymentInfo {
   std::vector<HostPort> secondaries;
   bool is_primary = false;
   bool is_mongos = false;
-  std::vector<CollectionStats> collections;
+  std::vector<CollectionStats> collections;  // in name order, at most the store's limit
+  bool collections_truncated = false;        // the database has more than are listed
   std::optional<std::vector<std::pair<std::string, std::string>>> shards;  // id -> host string
   std::optional<std::vector<ReplicaMember>> replica_members;
 };

@@ -3,6 +3,7 @@
 #include <mongoc/mongoc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_set>
 #include <utility>
@@ -233,10 +234,18 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
     spdlog::warn("listCollections failed: {}", error.message);
     return;
   }
-  for (char** name = names; *name; ++name) {
-    CollectionStats stats{*name, 0, std::nullopt};
+  std::vector<std::string> sorted;
+  for (char** name = names; *name; ++name) sorted.emplace_back(*name);
+  bson_strfreev(names);
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.size() > max_collections_) {
+    sorted.resize(max_collections_);
+    info.collections_truncated = true;
+  }
+  for (const auto& name : sorted) {
+    CollectionStats stats{name, 0, std::nullopt};
     CollectionPtr coll(
-        mongoc_client_get_collection(client, pool_.options().database.c_str(), *name));
+        mongoc_client_get_collection(client, pool_.options().database.c_str(), name.c_str()));
     bson_t filter = BSON_INITIALIZER;
     auto count_opts = max_time_opts(deadline);
     stats.documents = std::max<std::int64_t>(
@@ -256,7 +265,6 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
     }
     info.collections.push_back(std::move(stats));
   }
-  bson_strfreev(names);
 }
 
 Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std::int64_t count,

@@ -39,11 +39,17 @@ class MongoStore final : public UserStore, public DeploymentStore {
   };
   Result<FillReport> fill(std::string_view collection, std::int64_t count, Deadline deadline);
 
+  // describe() counts at most `max` collections (the first in name order) and
+  // flags the rest as truncated, so its cost does not grow with what clients
+  // created (STOREFRONT_ROOT_MAX_COLLECTIONS).
+  void limit_collections(std::size_t max) { max_collections_ = max; }
+
  private:
   void collect_collections(mongoc_client_t* client, DeploymentInfo& info, bool sharded,
                            Deadline deadline);
 
   MongoPool& pool_;
+  std::size_t max_collections_ = 100;
 };
 
 }  // namespace storefront::store

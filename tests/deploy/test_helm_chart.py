@@ -181,7 +181,8 @@ def test_helm_values_schema_knows_every_setting():
                            (REPO / "src" / "app" / "config.cpp").read_text()))
     secret = set(schema["properties"]["secret"]["properties"]["keys"]["properties"])
     assert set(schema["properties"]["config"]["properties"]) == names - secret
-    assert secret == {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN", "STOREFRONT_ADMIN_TOKEN"}
+    assert secret == {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN", "STOREFRONT_ADMIN_TOKEN",
+                  "STOREFRONT_WRITE_TOKEN"}
 
 
 def test_helm_lint_fails_on_a_broken_template(tmp_path):

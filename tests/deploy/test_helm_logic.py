@@ -27,7 +27,8 @@ VALUES = yaml.safe_load((hc.CHART / "values.yaml").read_text())
 SALE = yaml.safe_load(hc.SALE_DAY_VALUES.read_text())
 CONFIG_CPP = REPO / "src" / "app" / "config.cpp"
 KUBERNETES_MD = REPO / "docs" / "kubernetes.md"
-SECRET_VARS = {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN", "STOREFRONT_ADMIN_TOKEN"}
+SECRET_VARS = {"MONGODB_URL", "REDIS_URL", "CONSUL_HTTP_TOKEN", "STOREFRONT_ADMIN_TOKEN",
+               "STOREFRONT_WRITE_TOKEN"}
 
 # (id, values files, --set) of the variants whose logic is checked
 CASES = [

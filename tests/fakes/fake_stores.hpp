@@ -4,6 +4,7 @@
 // as the MongoDB ones, no sockets. `down` makes every call fail as an
 // unreachable database would.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,9 @@ inline Error database_down() {
 class FakeUserStore final : public store::UserStore, public store::DeploymentStore {
  public:
   std::atomic<bool> down{false};
+  // Runs (on the worker) at the start of count() and describe(): a test can
+  // hold calls in flight or count them. Set before the calls start.
+  std::function<void()> on_call;
 
   Result<std::string> list_users_json(std::string_view collection, int limit, Deadline) override {
     if (down) return database_down();
@@ -64,11 +68,13 @@ class FakeUserStore final : public store::UserStore, public store::DeploymentSto
     return json;
   }
   Result<std::int64_t> count(std::string_view collection, Deadline) override {
+    if (on_call) on_call();
     if (down) return database_down();
     std::lock_guard lock(mutex_);
     return static_cast<std::int64_t>(users_[std::string(collection)].size());
   }
   Result<store::DeploymentInfo> describe(Deadline) override {
+    if (on_call) on_call();
     if (down) return database_down();
     store::DeploymentInfo info;
     info.topology_type = "Single";

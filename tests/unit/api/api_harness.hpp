@@ -3,6 +3,7 @@
 // The Api without sockets: fake stores and a fake cache behind the real
 // handlers, a real worker pool, and requests handed straight to handle().
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -29,8 +30,14 @@ struct Answer {
 
 class ApiHarness {
  public:
-  explicit ApiHarness(std::string admin_token = "s3cret", bool cached = true) {
+  explicit ApiHarness(std::string admin_token = "s3cret", bool cached = true)
+      : ApiHarness([](ApiOptions&) {}, 0, std::move(admin_token), cached) {}
+  // `tune` adjusts the options; `max_in_flight` is the offloader's limit.
+  ApiHarness(const std::function<void(ApiOptions&)>& tune, std::size_t max_in_flight,
+             std::string admin_token = "s3cret", bool cached = true)
+      : offloader{pool, {}, max_in_flight} {
     ApiOptions options;
+    tune(options);
     options.catalog.admin_token = std::move(admin_token);
     options.catalog.max_age = std::chrono::seconds(30);
     store::Catalog& catalog = cached ? static_cast<store::Catalog&>(cache) : direct_catalog;
