@@ -157,10 +157,6 @@ class Stack:
         "gw-a": ("redis", {}),
         "gw-b": ("redis", {}),
         "gw-c": ("redis", {}),
-        # bench/overload: the in-flight limit at its default, and off (only the
-        # worker queue, STOREFRONT_WORKER_QUEUE, bounds the waiting).
-        "shed-on": (None, {}),
-        "shed-off": (None, {"STOREFRONT_MAX_IN_FLIGHT": "10000000"}),
     }
 
     def storefront_env(self, name: str) -> dict[str, str]:

@@ -6,7 +6,8 @@
 // closed-loop: a slow server slows its senders, which hides queueing). Each
 // latency is measured from the request's scheduled time, so time spent
 // waiting for a free connection counts (no coordinated omission). Prints one
-// JSON line: counts by outcome and latency percentiles of the accepted (2xx)
+// JSON line: counts by outcome (accepted_rps: 2xx per second until the last
+// answer), and latency percentiles of the accepted (2xx)
 // and of the shed (503) answers.
 package main
 
@@ -96,7 +97,7 @@ func main() {
 	report := map[string]any{
 		"offered_rps": *rate, "sent": total, "elapsed_s": elapsed,
 		"accepted": len(accepted), "shed": len(shed), "errors": other,
-		"accepted_rps":     float64(len(accepted)) / duration.Seconds(),
+		"accepted_rps":     float64(len(accepted)) / elapsed,
 		"accepted_latency": percentiles(accepted), "shed_latency": percentiles(shed),
 	}
 	line, _ := json.Marshal(report)
