@@ -75,6 +75,10 @@ def test_stack_is_up_and_up_is_idempotent(stack, report):
     assert root.status_code == 200, root.text
     assert CONTRACT_ROOT_KEYS <= root.json().keys() and root.json()["status"] == "OK"
     assert root.json()["collections"]["helloDoc"]["documents_count"] >= 1000
+    # The stack lets the users API touch helloDoc (and the drills' collection) only:
+    # any other name is a 404 through the gateway, never a new collection.
+    stray = requests.post(stack.gateway + "/stray/users", json={"age": 1, "name": "x"}, timeout=5)
+    assert stray.status_code == 404 and stray.json()["detail"] == "Collection stray not found"
     # The catalog through the gateway emits media URLs of the local CDN edge
     # (nginx), which serves the filled images as long-lived, immutable files.
     page = requests.get(stack.gateway + "/catalog/products?limit=1", timeout=10)
