@@ -41,18 +41,23 @@ store::Done<store::Served> CatalogApi::answer(const ExchangePtr& ex, const http:
   };
 }
 
-bool CatalogApi::authorized(const ExchangePtr& ex, const http::Request& request) {
-  switch (auth_.check(request[bhttp::field::authorization])) {
+bool require_admin(Responder& responder, const AdminAuth& auth, const ExchangePtr& ex,
+                   const http::Request& request) {
+  switch (auth.check(request[bhttp::field::authorization])) {
     case AdminAuth::Verdict::kAllowed:
       return true;
     case AdminAuth::Verdict::kDisabled:
-      responder_.finish(ex, error_response(403, "admin API disabled"));
+      responder.finish(ex, error_response(403, "admin API disabled"));
       return false;
     case AdminAuth::Verdict::kUnauthenticated:
-      responder_.finish(ex, unauthenticated_response());
+      responder.finish(ex, unauthenticated_response());
       return false;
   }
   return false;
+}
+
+bool CatalogApi::authorized(const ExchangePtr& ex, const http::Request& request) {
+  return require_admin(responder_, auth_, ex, request);
 }
 
 void CatalogApi::list(const ExchangePtr& ex, const http::Request& request) {

@@ -14,6 +14,10 @@ struct CatalogOptions {
   std::string admin_token;           // STOREFRONT_ADMIN_TOKEN; empty: admin API disabled
 };
 
+// False (and answered 401/403) unless the request carries the admin token.
+bool require_admin(Responder& responder, const AdminAuth& auth, const ExchangePtr& ex,
+                   const http::Request& request);
+
 // /catalog/products[/{sku}] and /catalog/categories. Reads carry a strong
 // ETag and Cache-Control and answer If-None-Match with 304; writes need the
 // admin Bearer token.

@@ -185,7 +185,14 @@ Api::Api(ApiOptions options, ApiDeps deps)
       responder_(deps_.metrics, deps_.offloader, options_.retry_after_s),
       users_(responder_, deps_.users, options_.database, options_.write_token),
       catalog_(responder_, deps_.catalog, options_.catalog),
-      root_cache_(options_.root_cache_ttl) {}
+      root_cache_(options_.root_cache_ttl),
+      admin_(options_.catalog.admin_token) {
+  if (!deps_.orders) return;
+  stock_.emplace(responder_, deps_.orders->stock, deps_.catalog, admin_);
+  orders_.emplace(responder_, deps_.orders->flow, deps_.catalog, deps_.orders->registry,
+                  options_.retry_after_s);
+}
+
 
 void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http::Reply reply) {
   const RouteMatch match = match_route(request.target());
@@ -252,11 +259,32 @@ void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMat
       if (ex->method == bhttp::verb::put) return catalog_.put(ex, request, match.name);
       if (ex->method == bhttp::verb::delete_) return catalog_.remove(ex, request, match.name);
       return catalog_.show(ex, request, match.name);
+    case Route::kCatalogStock:
+    case Route::kOrders:
+    case Route::kOrder:
+    case Route::kOrderCancel:
+      return orders(ex, request, match);
     case Route::kUnmatched:
     case Route::kBadTarget:
       break;
   }
   responder_.finish(ex, error_response(404, "Not Found"));
+}
+
+void Api::orders(const ExchangePtr& ex, http::Request& request, const RouteMatch& match) {
+  if (!stock_ || !orders_) return responder_.finish(ex, error_response(404, "Not Found"));
+  const bool is_get = ex->method == bhttp::verb::get;
+  switch (match.route) {
+    case Route::kCatalogStock:
+      if (is_get) return stock_->show(ex, match.name);
+      return stock_->adjust(ex, request, match.name);
+    case Route::kOrders:
+      return orders_->create(ex, request);
+    case Route::kOrder:
+      return orders_->show(ex, match.name);
+    default:
+      return orders_->cancel(ex, match.name);
+  }
 }
 
 // Answered here on the I/O thread from state: "this instance can serve".

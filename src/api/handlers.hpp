@@ -10,7 +10,9 @@
 #include "api/collection_policy.hpp"
 #include "api/exchange.hpp"
 #include "api/root_cache.hpp"
+#include "api/orders_api.hpp"
 #include "api/static_files.hpp"
+#include "api/stock_api.hpp"
 #include "api/users_api.hpp"
 #include "cache/cache_status.hpp"
 #include "http/server.hpp"
@@ -35,6 +37,13 @@ struct ApiOptions {
   std::chrono::milliseconds root_cache_ttl{0};
 };
 
+// Stock and orders (null in ApiDeps: their routes answer 404).
+struct OrdersDeps {
+  store::StockStore& stock;
+  store::OrderFlow& flow;
+  obs::Registry& registry;
+};
+
 // What the API is built on: the resource stores (maybe cached), the
 // deployment, and the states readiness reports.
 struct ApiDeps {
@@ -48,6 +57,7 @@ struct ApiDeps {
   const cache::CacheStatusSource* cache = nullptr;          // null: REDIS_URL unset
   const store::HealthProbe* health = nullptr;               // null: mongo reported "unknown"
   std::function<bool()> overloaded = [] { return false; };  // e.g. at the connection cap
+  const OrdersDeps* orders = nullptr;
 };
 
 // The HTTP entry point: routes a request to its resource (users, catalog)
@@ -67,6 +77,7 @@ class Api final : public http::Handler {
   void dispatch(const ExchangePtr& ex, http::Request& request, const RouteMatch& match);
   void root(const ExchangePtr& ex);
   void ready(const ExchangePtr& ex);
+  void orders(const ExchangePtr& ex, http::Request& request, const RouteMatch& match);
 
   ApiOptions options_;
   ApiDeps deps_;
@@ -74,6 +85,9 @@ class Api final : public http::Handler {
   UsersApi users_;
   CatalogApi catalog_;
   RootCache root_cache_;
+  const AdminAuth admin_;
+  std::optional<StockApi> stock_;
+  std::optional<OrdersApi> orders_;
   std::atomic<bool> draining_{false};
 };
 

@@ -28,10 +28,20 @@ RouteMatch match_route(std::string_view target) {
     if (n == 3 && segs[1] == "products") {
       return {Route::kCatalogProduct, {}, std::move(segs[2])};
     }
+    if (n == 4 && segs[1] == "products" && segs[3] == "stock") {
+      return {Route::kCatalogStock, {}, std::move(segs[2])};
+    }
   }
+  if (n == 1 && segs[0] == "orders") return {Route::kOrders, {}, {}};
   if (n == 2 && segs[1] == "count") return {Route::kCount, std::move(segs[0]), {}};
   if (n == 2 && segs[1] == "users") return {Route::kUsers, std::move(segs[0]), {}};
   if (n == 3 && segs[1] == "users") return {Route::kUser, std::move(segs[0]), std::move(segs[2])};
+  // After the collection routes: /orders/count stays the count of a
+  // collection named "orders".
+  if (n == 2 && segs[0] == "orders") return {Route::kOrder, {}, std::move(segs[1])};
+  if (n == 3 && segs[0] == "orders" && segs[2] == "cancel") {
+    return {Route::kOrderCancel, {}, std::move(segs[1])};
+  }
   return {Route::kUnmatched, {}, {}};
 }
 
@@ -62,6 +72,14 @@ std::string_view route_template(Route route) {
       return "/catalog/products/{sku}";
     case Route::kCatalogCategories:
       return "/catalog/categories";
+    case Route::kCatalogStock:
+      return "/catalog/products/{sku}/stock";
+    case Route::kOrders:
+      return "/orders";
+    case Route::kOrder:
+      return "/orders/{id}";
+    case Route::kOrderCancel:
+      return "/orders/{id}/cancel";
     case Route::kUnmatched:
     case Route::kBadTarget:
       return "unmatched";
@@ -75,6 +93,11 @@ std::string_view allowed_methods(Route route) {
       return "GET, POST";
     case Route::kCatalogProduct:
       return "GET, PUT, DELETE";
+    case Route::kCatalogStock:
+      return "GET, POST";
+    case Route::kOrders:
+    case Route::kOrderCancel:
+      return "POST";
     default:
       return "GET";
   }

@@ -19,6 +19,10 @@ enum class Route {
   kCatalogProducts,
   kCatalogProduct,
   kCatalogCategories,
+  kCatalogStock,
+  kOrders,
+  kOrder,
+  kOrderCancel,
   kUnmatched,
   kBadTarget,
 };
@@ -26,7 +30,8 @@ enum class Route {
 struct RouteMatch {
   Route route = Route::kUnmatched;
   std::string collection;  // percent-decoded
-  std::string name;  // kUser: the user name; kDocsAsset: the file name; kCatalogProduct: the SKU
+  std::string name;        // kUser: the user name; kDocsAsset: the file name;
+                           // kCatalogProduct/kCatalogStock: the SKU; kOrder/kOrderCancel: the id
 };
 
 // Matches the request target (origin form, query ignored) against the API.

@@ -11,6 +11,7 @@
 
 #include "api/handlers.hpp"
 #include "app/fill.hpp"
+#include "app/orders_app.hpp"
 #include "cache/cached_catalog.hpp"
 #include "cache/cached_users.hpp"
 #include "cache/read_through.hpp"
@@ -234,6 +235,7 @@ int serve(const Config& config, const std::string& binary_dir) {
   api_options.collections = api::CollectionPolicy::parse(config.collections).value();
   api_options.write_token = config.write_token;
   api_options.root_cache_ttl = config.root_cache;
+  OrderServices orders(config, pool, registry, api_options.instance_id);
   http::Server* server_ptr = nullptr;
   api::Api api(api_options, api::ApiDeps{stores.users(), stores.catalog(), stores.mongo, offloader,
                                          http_metrics, [&registry] { return registry.render(); },
@@ -242,8 +244,12 @@ int serve(const Config& config, const std::string& binary_dir) {
                                            return server_ptr && server_ptr->connections() >=
                                                                     static_cast<std::size_t>(
                                                                         config.max_connections);
-                                         }});
+                                         },
+                                         &orders.deps()});
 
+  // The sweep's first run (recovery, and the idempotency key index) starts
+  // before the port opens, so it normally precedes the first order.
+  orders.start();
   http::Server server(server_options(config), api, http_metrics);
   server_ptr = &server;
   std::uint16_t port = 0;
@@ -275,6 +281,7 @@ int serve(const Config& config, const std::string& binary_dir) {
   wait_for_drain(server, config.shutdown_grace);
   server.stop();
   workers.stop();
+  orders.stop();
   health.stop();
   spdlog::info("stopped");
   return 0;
@@ -307,7 +314,7 @@ Status write_media(const std::vector<std::pair<std::string, store::ProductInput>
 }
 
 int fill_products(const Config& config, store::MongoPool& pool, std::int64_t count,
-                  const std::string& media_dir) {
+                  const std::string& media_dir, std::optional<std::int64_t> stock) {
   store::MongoProductStore products(pool, media_base(config));
   auto generated = store::generated_products(count);
   auto report = products.fill(generated, Deadline::after(std::chrono::minutes(10)));
@@ -325,7 +332,7 @@ int fill_products(const Config& config, store::MongoPool& pool, std::int64_t cou
   spdlog::info("fill {}.products: {} inserted, {} already present; {} media files written to {}",
                config.database, report->inserted, report->existing, written,
                media_dir.empty() ? "(no --media-dir)" : media_dir);
-  return 0;
+  return stock ? fill_stock(pool, generated, *stock) : 0;
 }
 
 }  // namespace
@@ -351,7 +358,9 @@ int fill(const Config& config, const FillArgs& args) {
                  config.database, args.collection, report->inserted, report->existing,
                  total ? *total : -1);
   }
-  if (args.products) return fill_products(config, pool, *args.products, args.media_dir);
+  if (args.products) {
+    return fill_products(config, pool, *args.products, args.media_dir, args.stock);
+  }
   return 0;
 }
 

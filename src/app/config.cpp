@@ -200,6 +200,10 @@ const std::vector<Option>& options() {
       {"STOREFRONT_ROOT_MAX_COLLECTIONS", "root-max-collections",
        "collections GET / lists at most (collections_truncated beyond)",
        integer(&Config::root_max_collections, 1, 100000), show(&Config::root_max_collections)},
+      {"STOREFRONT_ORDER_STUCK_SECONDS", "order-stuck-seconds",
+       "the recovery sweep finishes or rolls back orders unsettled this long (at least the "
+       "request deadline plus the MongoDB socket timeout)",
+       integer(&Config::order_stuck_s, 1, 3600), show(&Config::order_stuck_s)},
       {"STOREFRONT_BIND", "bind", "listen address", text(&Config::bind_address, false),
        show(&Config::bind_address)},
       {"PORT", "port", "listen port (0: any free port)", integer(&Config::port, 0, 65535),
@@ -407,7 +411,9 @@ std::string usage() {
   std::string out =
       "usage: storefront [serve] [--flag=value ...]\n"
       "       storefront fill --collection NAME --count N [--mongodb-url URL] [--database DB]\n"
-      "       storefront fill --products N --media-dir DIR [--mongodb-url URL] [--database DB]\n"
+      "       storefront fill --products N [--stock U] [--media-dir DIR] [--mongodb-url URL]\n"
+      "       storefront audit [--mongodb-url URL] [--database DB]\n"
+      "           checks every SKU's stock against the orders; exit 0 clean, 1 violation, 2 error\n"
       "       storefront probe-atomicity [--collection C] [--id ID] [--field F] [--clients N]\n"
       "           N clients take 1 unit at a time from {_id: ID, F: <int>} until it is empty;\n"
       "           prints {\"taken\": n, ...} (atomic servers never hand out more than F held)\n\n"

@@ -47,6 +47,8 @@ struct Config {
   std::string write_token;        // empty: POST /{collection}/users is open
   milliseconds root_cache{2000};  // how long GET / is served from memory (0: never)
   std::int64_t root_max_collections = 100;
+  // Orders
+  std::int64_t order_stuck_s = 15;  // the recovery sweep takes orders unsettled this long
   // HTTP server
   std::string bind_address = "0.0.0.0";
   std::int64_t port = 8080;

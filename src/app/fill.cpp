@@ -44,6 +44,10 @@ Result<FillArgs> parse_fill_args(const std::vector<std::string>& args,
       auto n = integer_flag("--products", *p, 0, 100000);
       if (!n) return n.error();
       out.products = *n;
+    } else if (auto u = flag_value(args, i, "--stock")) {
+      auto n = integer_flag("--stock", *u, 0, 1000000000);
+      if (!n) return n.error();
+      out.stock = *n;
     } else if (auto d = flag_value(args, i, "--media-dir")) {
       out.media_dir = *d;
     } else {
@@ -54,6 +58,7 @@ Result<FillArgs> parse_fill_args(const std::vector<std::string>& args,
   if (!out.media_dir.empty() && !out.products) {
     return Error{ErrorKind::kInvalid, "--media-dir needs --products"};
   }
+  if (out.stock && !out.products) return Error{ErrorKind::kInvalid, "--stock needs --products"};
   return out;
 }
 

@@ -15,9 +15,10 @@ struct FillArgs {
   bool users = true;                     // false: only --products was asked for
   std::optional<std::int64_t> products;  // --products N
   std::string media_dir;                 // --media-dir: where the product images go
+  std::optional<std::int64_t> stock;     // --stock U: units of each product, where none yet
 };
 
-// Takes --collection, --count, --products and --media-dir out of `args`;
+// Takes --collection, --count, --products, --stock and --media-dir out of `args`;
 // the rest go to `rest`.
 Result<FillArgs> parse_fill_args(const std::vector<std::string>& args,
                                  std::vector<std::string>& rest);

@@ -9,6 +9,7 @@
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/fill.hpp"
+#include "app/orders_app.hpp"
 #include "app/probe.hpp"
 
 namespace {
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
   using namespace storefront;
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
-  if (!args.empty() && (args[0] == "serve" || args[0] == "fill" || args[0] == "probe-atomicity")) {
+  if (!args.empty() && (args[0] == "serve" || args[0] == "fill" || args[0] == "audit" ||
+                        args[0] == "probe-atomicity")) {
     command = args[0];
     args.erase(args.begin());
   }
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   if (command == "fill") return app::fill(config.value(), fill_args);
+  if (command == "audit") return app::audit(config.value());
   if (command == "probe-atomicity") return app::probe_atomicity(config.value(), probe_args);
   return app::serve(config.value(), binary_dir(argv[0]));
 }

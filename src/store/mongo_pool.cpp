@@ -94,6 +94,40 @@ Result<std::optional<std::string>> MongoPool::Lease::find_one_json(
   return found;
 }
 
+Result<bool> MongoPool::Lease::modify_one(mongoc_collection_t* coll, const bson_t* query,
+                                          const bson_t* update, Deadline deadline, bool upsert,
+                                          bson_t* after) const {
+  mongoc_find_and_modify_opts_t* opts = mongoc_find_and_modify_opts_new();
+  mongoc_find_and_modify_opts_set_update(opts, update);
+  auto flags = upsert ? MONGOC_FIND_AND_MODIFY_UPSERT : MONGOC_FIND_AND_MODIFY_NONE;
+  if (after)
+    flags = static_cast<mongoc_find_and_modify_flags_t>(flags | MONGOC_FIND_AND_MODIFY_RETURN_NEW);
+  mongoc_find_and_modify_opts_set_flags(opts, flags);
+  mongoc_find_and_modify_opts_set_max_time_ms(opts,
+                                              static_cast<std::uint32_t>(deadline.remaining_ms()));
+  bson_error_t error;
+  Reply reply;
+  const bool ok =
+      mongoc_collection_find_and_modify_with_opts(coll, query, opts, &reply.doc, &error);
+  mongoc_find_and_modify_opts_destroy(opts);
+  if (!ok) return fail(error);
+  // "value" is the document (before, or after with RETURN_NEW), null when nothing matched.
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, &reply.doc, "value") || !BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    return false;
+  }
+  if (after) {
+    std::uint32_t len = 0;
+    const std::uint8_t* data = nullptr;
+    bson_iter_document(&it, &len, &data);
+    bson_t view;
+    bson_init_static(&view, data, len);
+    bson_reinit(after);
+    bson_concat(after, &view);
+  }
+  return true;
+}
+
 Result<Unit> validate_mongo_url(const std::string& url) {
   bson_error_t error;
   mongoc_uri_t* uri = mongoc_uri_new_with_error(url.c_str(), &error);

@@ -115,6 +115,13 @@ class MongoPool {
     Result<std::optional<std::string>> find_one_json(
         mongoc_collection_t* coll, const bson_t* filter, const bson_t* opts,
         const std::function<void(std::string&, const struct _bson_t*)>& render) const;
+    // One findAndModify: `update` applied to the first document matching
+    // `query`, atomically (the conditional single-document update stock and
+    // orders build on). True when a document matched (or was upserted); the
+    // document after the update goes to `after` when given.
+    Result<bool> modify_one(mongoc_collection_t* coll, const struct _bson_t* query,
+                            const struct _bson_t* update, Deadline deadline, bool upsert = false,
+                            struct _bson_t* after = nullptr) const;
 
    private:
     MongoPool& pool_;

@@ -135,19 +135,7 @@ Result<bool> MongoStore::decrement_if_at_least(std::string_view collection, std:
   BsonPtr query(BCON_NEW("_id", BCON_UTF8(std::string(id).c_str()), key.c_str(), "{", "$gte",
                          BCON_INT64(units), "}"));
   BsonPtr update(BCON_NEW("$inc", "{", key.c_str(), BCON_INT64(-units), "}"));
-  mongoc_find_and_modify_opts_t* opts = mongoc_find_and_modify_opts_new();
-  mongoc_find_and_modify_opts_set_update(opts, update.get());
-  mongoc_find_and_modify_opts_set_max_time_ms(opts,
-                                              static_cast<std::uint32_t>(deadline.remaining_ms()));
-  bson_error_t error;
-  Reply reply;
-  const bool ok = mongoc_collection_find_and_modify_with_opts(coll.get(), query.get(), opts,
-                                                              &reply.doc, &error);
-  mongoc_find_and_modify_opts_destroy(opts);
-  if (!ok) return lease.fail(error);
-  // "value" is the document before the update, or null when the filter matched nothing.
-  bson_iter_t it;
-  return bson_iter_init_find(&it, &reply.doc, "value") && BSON_ITER_HOLDS_DOCUMENT(&it);
+  return lease.modify_one(coll.get(), query.get(), update.get(), deadline);
 }
 
 Status MongoStore::ping(Deadline deadline) {

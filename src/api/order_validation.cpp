@@ -1,0 +1,178 @@
+#include "api/order_validation.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "api/field_checks.hpp"
+#include "api/product_validation.hpp"
+
+namespace storefront::api {
+namespace json = boost::json;
+namespace {
+
+// FNV-1a, 64 bits: stable across processes and builds, unlike std::hash.
+std::string request_hash(const OrderInput& input) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;  // field separator
+  };
+  mix(input.customer_id);
+  for (const auto& line : input.items) {
+    mix(line.sku);
+    mix(std::to_string(line.quantity));
+  }
+  return fmt::format("{:016x}", h);
+}
+
+void parse_line(Fields& f, OrderLine& out) {
+  if (const auto* v = f.required("sku")) {
+    if (auto s = f.string("sku", *v, 1, 64, kSkuPattern, valid_sku)) out.sku = *s;
+  }
+  if (const auto* v = f.required("quantity")) {
+    if (auto n = f.integer("quantity", *v, 1, kMaxItemQuantity)) out.quantity = *n;
+  }
+}
+
+bool items_size_ok(Fields& f, const json::value& v) {
+  if (!v.is_array()) {
+    f.errors().add("list_type", f.loc("items"), "Input should be a valid list", v);
+    return false;
+  }
+  const std::size_t n = v.get_array().size();
+  if (n == 0) {
+    f.errors().add("too_short", f.loc("items"),
+                   "List should have at least 1 item after validation, not 0", v,
+                   {{"field_type", "List"}, {"min_length", 1}, {"actual_length", 0}});
+    return false;
+  }
+  if (n > kMaxOrderItems) {
+    f.errors().add("too_long", f.loc("items"),
+                   fmt::format("List should have at most {} items after validation, not {}",
+                               kMaxOrderItems, n),
+                   v,
+                   {{"field_type", "List"}, {"max_length", kMaxOrderItems}, {"actual_length", n}});
+    return false;
+  }
+  return true;
+}
+
+void parse_items(Fields& f, const json::value& v, OrderInput& out) {
+  if (!items_size_ok(f, v)) return;
+  const auto& items = v.get_array();
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    json::array loc = f.loc("items");
+    loc.emplace_back(i);
+    if (!items[i].is_object()) {
+      f.errors().add("model_attributes_type", std::move(loc),
+                     "Input should be a valid dictionary or object to extract fields from",
+                     items[i]);
+      continue;
+    }
+    Fields item(items[i].get_object(), loc, f.errors());
+    OrderLine line;
+    parse_line(item, line);
+    if (!line.sku.empty() && !seen.insert(line.sku).second) {
+      f.errors().add("value_error", item.loc("sku"),
+                     fmt::format("Value error, duplicate SKU {} (one item per SKU)", line.sku),
+                     json::value(line.sku), {{"error", "duplicate SKU"}});
+    }
+    out.items.push_back(std::move(line));
+  }
+}
+
+// The {"body"} object of a request, or the model_attributes_type error.
+const json::object* body_object(const json::value& v, ErrorList& errors) {
+  if (v.is_object()) return &v.get_object();
+  errors.add("model_attributes_type", {"body"},
+             "Input should be a valid dictionary or object to extract fields from", v);
+  return nullptr;
+}
+
+}  // namespace
+
+std::variant<OrderInput, ValidationErrors> parse_order(std::string_view body) {
+  auto parsed = parse_json_body(body);
+  if (!parsed.ok) return parsed.errors;
+  ErrorList errors;
+  const auto* obj = body_object(parsed.value, errors);
+  if (!obj) return errors.done();
+  Fields f(*obj, json::array{"body"}, errors);
+  OrderInput out;
+  if (const auto* v = f.required("customer_id")) {
+    if (auto s = f.string("customer_id", *v, 1, kMaxCustomerId)) out.customer_id = *s;
+  }
+  if (const auto* v = f.required("items")) parse_items(f, *v, out);
+  if (!errors.empty()) return errors.done();
+  out.hash = request_hash(out);
+  return out;
+}
+
+std::optional<ValidationErrors> idempotency_key_errors(std::string_view key) {
+  ErrorList errors;
+  const json::array loc{"header", "idempotency-key"};
+  if (key.empty()) {
+    errors.add("string_too_short", loc, "String should have at least 1 character", json::value(key),
+               {{"min_length", 1}});
+  } else if (key.size() > kMaxIdempotencyKey) {
+    errors.add("string_too_long", loc,
+               fmt::format("String should have at most {} characters", kMaxIdempotencyKey),
+               json::value(""), {{"max_length", kMaxIdempotencyKey}});
+  } else {
+    for (char c : key) {
+      if (c < 0x20 || c > 0x7e) {
+        errors.add("string_pattern_mismatch", loc, "String should match pattern '^[ -~]+$'",
+                   nullptr, {{"pattern", "^[ -~]+$"}});
+        break;
+      }
+    }
+  }
+  if (errors.empty()) return std::nullopt;
+  return errors.done();
+}
+
+std::variant<std::int64_t, ValidationErrors> parse_stock_delta(std::string_view body) {
+  auto parsed = parse_json_body(body);
+  if (!parsed.ok) return parsed.errors;
+  ErrorList errors;
+  const auto* obj = body_object(parsed.value, errors);
+  if (!obj) return errors.done();
+  Fields f(*obj, json::array{"body"}, errors);
+  std::int64_t delta = 0;
+  if (const auto* v = f.required("delta")) {
+    if (auto n = f.integer("delta", *v, -kMaxStockDelta, kMaxStockDelta)) delta = *n;
+  }
+  if (!errors.empty()) return errors.done();
+  return delta;
+}
+
+bool valid_order_id(std::string_view id) {
+  if (id.size() != 24) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+ValidationErrors unknown_sku_errors(const std::vector<std::pair<std::size_t, std::string>>& skus) {
+  ErrorList errors;
+  for (const auto& [index, sku] : skus) {
+    errors.add("value_error", json::array{"body", "items", index, "sku"},
+               fmt::format("Value error, unknown SKU {}", sku), json::value(sku),
+               {{"error", "unknown SKU"}});
+  }
+  return errors.done();
+}
+
+ValidationErrors mixed_currency_errors() {
+  ErrorList errors;
+  errors.add("value_error", json::array{"body", "items"},
+             "Value error, the items are priced in different currencies; order them separately",
+             nullptr, {{"error", "mixed currencies"}});
+  return errors.done();
+}
+
+}  // namespace storefront::api
