@@ -192,6 +192,89 @@ std::string_view openapi_json() {
         }
       }
     },
+    "/catalog/products/{sku}/stock": {
+      "parameters": [{"name": "sku", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Sku"}}],
+      "get": {
+        "summary": "Stock of a product (from the primary, never cached)",
+        "operationId": "show_stock",
+        "responses": {
+          "200": {"description": "Units available, reserved by orders in flight, and sold; zeros for a product nobody stocked",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stock"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      },
+      "post": {
+        "summary": "Restock (delta > 0) or remove unsold units (delta < 0), atomically (admin)",
+        "operationId": "adjust_stock",
+        "security": [{"AdminBearer": []}],
+        "requestBody": {"required": true,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StockDelta"}}}},
+        "responses": {
+          "200": {"description": "The stock after the change",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stock"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "403": {"$ref": "#/components/responses/AdminDisabled"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/InsufficientStock"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/orders": {
+      "post": {
+        "summary": "Place an order: reserve every item's stock, then confirm (never oversells)",
+        "description": "Prices come from the catalog at order time. With an Idempotency-Key, the same key and body answer the first response again (Idempotent-Replayed: true); another body is a 422; a key whose first request is still running is a 409 with Retry-After.",
+        "operationId": "create_order",
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}}],
+        "requestBody": {"required": true,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderInput"}}}},
+        "responses": {
+          "201": {"description": "Confirmed",
+                  "headers": {"Idempotent-Replayed": {"description": "true on a replay of the key's first answer",
+                                                      "schema": {"type": "string", "const": "true"}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+          "409": {"description": "An item is short of stock (every unit reserved for the order is returned), or the key's first request is still running (Retry-After)",
+                  "headers": {"Retry-After": {"schema": {"type": "integer"}},
+                              "Idempotent-Replayed": {"schema": {"type": "string", "const": "true"}}},
+                  "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/InsufficientStock"},
+                                                                         {"$ref": "#/components/schemas/Error"}]}}}},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "422": {"$ref": "#/components/responses/Invalid"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/orders/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/OrderId"}],
+      "get": {
+        "summary": "One order",
+        "operationId": "show_order",
+        "responses": {
+          "200": {"description": "The order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/orders/{id}/cancel": {
+      "parameters": [{"$ref": "#/components/parameters/OrderId"}],
+      "post": {
+        "summary": "Cancel a confirmed order: its units go back to available, once however often this is called",
+        "operationId": "cancel_order",
+        "responses": {
+          "200": {"description": "The cancelled order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"description": "The order is not confirmed (failed or still pending)",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
     "/health/live": {
       "get": {
         "summary": "Liveness: the process is up",
@@ -251,6 +334,9 @@ std::string_view openapi_json() {
       "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false,
                       "description": "ETag(s) of a copy the client holds: 304 when one matches",
                       "schema": {"type": "string"}},
+      "OrderId": {"name": "id", "in": "path", "required": true,
+                  "description": "An order id as POST /orders returns it (anything else is no order: 404)",
+                  "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"}},
       "CollectionName": {
         "name": "collection_name", "in": "path", "required": true,
         "description": "A collection name as the service accepts it: 1-120 ASCII letters, digits, '_', '-' and '.', not starting or ending with '.', not starting with 'system.' (anything else is a 400: no quotes, spaces, control characters or '$' reach MongoDB). A valid name outside STOREFRONT_COLLECTIONS is a 404.",
@@ -261,7 +347,11 @@ std::string_view openapi_json() {
     "responses": {
       "NotModified": {"description": "The client's copy (If-None-Match) is current; no body",
                       "headers": {"ETag": {"schema": {"type": "string"}}}},
-      "NotFound": {"description": "No product with this SKU",
+      "InsufficientStock": {"description": "Too few units available",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InsufficientStock"}}}},
+      "TooLarge": {"description": "Body larger than the limit (1 MiB by default)",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "NotFound": {"description": "No product with this SKU (no order with this id)",
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Invalid": {"description": "Validation error (FastAPI's detail list)",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
@@ -368,6 +458,45 @@ std::string_view openapi_json() {
       "Health": {
         "type": "object", "required": ["status"],
         "properties": {"status": {"type": "string"}, "mongo": {"type": "string"}}
+      },
+      "Stock": {
+        "type": "object", "required": ["sku", "available", "reserved", "sold"],
+        "properties": {"sku": {"$ref": "#/components/schemas/Sku"}, "available": {"type": "integer", "minimum": 0},
+                       "reserved": {"type": "integer", "minimum": 0}, "sold": {"type": "integer", "minimum": 0}}
+      },
+      "StockDelta": {
+        "type": "object", "required": ["delta"],
+        "properties": {"delta": {"type": "integer", "minimum": -1000000000, "maximum": 1000000000}}
+      },
+      "InsufficientStock": {
+        "type": "object", "required": ["detail", "sku", "requested", "available"],
+        "properties": {"detail": {"type": "string"}, "sku": {"$ref": "#/components/schemas/Sku"},
+                       "requested": {"type": "integer"}, "available": {"type": "integer"}}
+      },
+      "OrderItemInput": {
+        "type": "object", "required": ["sku", "quantity"],
+        "properties": {"sku": {"$ref": "#/components/schemas/Sku"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 100}}
+      },
+      "OrderInput": {
+        "type": "object", "required": ["customer_id", "items"],
+        "properties": {"customer_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                       "items": {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": true,
+                                 "description": "Distinct SKUs (a repeated SKU is a 422); SKUs the catalog does not know are a 422",
+                                 "items": {"$ref": "#/components/schemas/OrderItemInput"}}}
+      },
+      "OrderItem": {
+        "type": "object", "required": ["sku", "quantity", "unit_price"],
+        "properties": {"sku": {"$ref": "#/components/schemas/Sku"}, "quantity": {"type": "integer"},
+                       "unit_price": {"$ref": "#/components/schemas/Price"}}
+      },
+      "Order": {
+        "type": "object", "required": ["id", "status", "customer_id", "items", "total", "created_at"],
+        "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+                       "status": {"type": "string", "enum": ["pending", "confirmed", "cancelled", "failed"]},
+                       "customer_id": {"type": "string"},
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
+                       "total": {"$ref": "#/components/schemas/Price"},
+                       "created_at": {"type": "string", "format": "date-time"}}
       },
       "Error": {
         "type": "object", "required": ["detail"],

@@ -167,12 +167,26 @@ ValidationErrors unknown_sku_errors(const std::vector<std::pair<std::size_t, std
   return errors.done();
 }
 
-ValidationErrors mixed_currency_errors() {
+std::optional<ValidationErrors> priced_items_errors(const std::vector<store::OrderItem>& items) {
   ErrorList errors;
-  errors.add("value_error", json::array{"body", "items"},
-             "Value error, the items are priced in different currencies; order them separately",
-             nullptr, {{"error", "mixed currencies"}});
-  return errors.done();
+  std::int64_t total = 0;
+  for (const auto& item : items) {
+    if (item.currency != items.front().currency) {
+      errors.add("value_error", json::array{"body", "items"},
+                 "Value error, the items are priced in different currencies; order them separately",
+                 nullptr, {{"error", "mixed currencies"}});
+      return errors.done();
+    }
+    std::int64_t line = 0;
+    if (__builtin_mul_overflow(item.unit_amount, item.quantity, &line) ||
+        __builtin_add_overflow(total, line, &total) || total > kMaxAmount) {
+      errors.add("value_error", json::array{"body", "items"},
+                 "Value error, the order's total is too large", nullptr,
+                 {{"error", "total too large"}});
+      return errors.done();
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace storefront::api

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/validation_errors.hpp"
+#include "store/order_store.hpp"
 
 namespace storefront::api {
 
@@ -45,7 +46,8 @@ bool valid_order_id(std::string_view id);
 
 // The 422 for SKUs the catalog does not know, at their item positions.
 ValidationErrors unknown_sku_errors(const std::vector<std::pair<std::size_t, std::string>>& skus);
-// The 422 when priced items do not share one currency.
-ValidationErrors mixed_currency_errors();
+// The 422 when priced items do not share one currency, or their total
+// exceeds what a price may be (kMaxAmount); nullopt when they are fine.
+std::optional<ValidationErrors> priced_items_errors(const std::vector<store::OrderItem>& items);
 
 }  // namespace storefront::api

@@ -173,11 +173,8 @@ void OrdersApi::price_and_place(const ExchangePtr& ex, OrderInput input,
       return finish_order(ex, validation_response(unknown_sku_errors(unknown).detail_json),
                           "invalid");
     }
-    for (const auto& item : request.items) {
-      if (item.currency != request.items.front().currency) {
-        return finish_order(ex, validation_response(mixed_currency_errors().detail_json),
-                            "invalid");
-      }
+    if (auto invalid = priced_items_errors(request.items)) {
+      return finish_order(ex, validation_response(invalid->detail_json), "invalid");
     }
     place(ex, std::move(request));
   };

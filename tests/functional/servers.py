@@ -214,9 +214,12 @@ def run_fill(mongo_url: str, collection: str, count: int, database: str = "somed
 
 
 def run_fill_products(mongo_url: str, count: int, media_dir: Path | None = None,
-                      database: str = "somedb") -> str:
-    """`storefront fill --products N [--media-dir DIR]`: generated products and their images."""
+                      database: str = "somedb", stock: int | None = None) -> str:
+    """`storefront fill --products N [--media-dir DIR] [--stock U]`: generated products, their
+    images, and U units of stock each."""
     argv = [str(BUILD_DIR / "storefront"), "fill", "--products", str(count)]
+    if stock is not None:
+        argv += ["--stock", str(stock)]
     if media_dir is not None:
         argv += ["--media-dir", str(media_dir)]
     out = subprocess.run(argv,
