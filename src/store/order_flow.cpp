@@ -124,10 +124,13 @@ Result<Placed> OrderFlow::reserve_all(Order& order, Deadline deadline) {
 }
 
 Status OrderFlow::release_all(const Order& order, Deadline deadline) {
+  // Every item, even past a failure: what can be returned now is.
+  Status first = ok_status();
   for (const auto& item : order.items) {
-    if (auto r = stock_.release(item.sku, order.id, item.quantity, deadline); !r) return r.error();
+    auto r = stock_.release(item.sku, order.id, item.quantity, deadline);
+    if (!r && first) first = r.error();
   }
-  return ok_status();
+  return first;
 }
 
 Status OrderFlow::commit_all(const Order& order, Deadline deadline) {

@@ -13,6 +13,7 @@
 #include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
 #include "fakes/fake_cache.hpp"
+#include "fakes/fake_order_stores.hpp"
 #include "fakes/fake_stores.hpp"
 #include "obs/metrics.hpp"
 
@@ -41,10 +42,10 @@ class ApiHarness {
     options.catalog.admin_token = std::move(admin_token);
     options.catalog.max_age = std::chrono::seconds(30);
     store::Catalog& catalog = cached ? static_cast<store::Catalog&>(cache) : direct_catalog;
-    api =
-        std::make_unique<Api>(options, ApiDeps{users, catalog, user_store, offloader, metrics,
-                                               [this] { return registry.render(); }, StaticFiles{},
-                                               cached ? &cache : nullptr, nullptr});
+    api = std::make_unique<Api>(
+        options, ApiDeps{users, catalog, user_store, offloader, metrics,
+                         [this] { return registry.render(); }, StaticFiles{},
+                         cached ? &cache : nullptr, nullptr, [] { return false; }, &orders_deps});
   }
 
   Answer call(boost::beast::http::verb method, const std::string& target,
@@ -69,6 +70,10 @@ class ApiHarness {
   Answer get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
     return call(boost::beast::http::verb::get, target, "", headers);
   }
+  Answer post(const std::string& target, const std::string& body,
+              const std::map<std::string, std::string>& headers = {}) {
+    return call(boost::beast::http::verb::post, target, body, headers);
+  }
 
   fakes::FakeUserStore user_store;
   fakes::FakeProductStore products;
@@ -79,6 +84,10 @@ class ApiHarness {
   fakes::FakeCatalogCache cache{direct_catalog};
   obs::Registry registry;
   obs::HttpMetrics metrics{registry};
+  fakes::FakeStockStore stock;
+  fakes::FakeOrderStore orders;
+  store::OrderFlow flow{stock, orders, registry};
+  OrdersDeps orders_deps{stock, flow, registry};
   std::unique_ptr<Api> api;
 };
 
