@@ -276,6 +276,7 @@ Result<bool> MongoLeaseStore::acquire(std::string_view name, std::string_view ow
   auto coll = lease.collection(kCollection);
   const std::int64_t now = now_ms();
   const std::string owner_s(owner);
+  // Renew ours or take an expired one: one conditional update.
   BsonPtr filter(bson_new());
   append_utf8(filter.get(), "_id", name);
   bson_t any, mine, expired;
@@ -289,9 +290,20 @@ Result<bool> MongoLeaseStore::acquire(std::string_view name, std::string_view ow
   bson_append_array_end(filter.get(), &any);
   BsonPtr update(BCON_NEW("$set", "{", "owner", BCON_UTF8(owner_s.c_str()), "expires_at",
                           BCON_DATE_TIME(now + ttl.count()), "}"));
-  auto taken = lease.modify_one(coll.get(), filter.get(), update.get(), deadline, true);
-  if (!taken && taken.error().kind == ErrorKind::kDuplicate) return false;  // held by another
-  return taken;
+  auto taken = lease.modify_one(coll.get(), filter.get(), update.get(), deadline);
+  if (!taken || *taken) return taken;
+  // No such lease yet, or a live one of another owner: only an insert of the
+  // first lease can succeed (a live one makes it collide on _id, which is
+  // the normal "not ours" answer, not an error).
+  BsonPtr doc(bson_new());
+  append_utf8(doc.get(), "_id", name);
+  append_utf8(doc.get(), "owner", owner);
+  BSON_APPEND_DATE_TIME(doc.get(), "expires_at", now + ttl.count());
+  bson_error_t error;
+  Reply reply;
+  if (mongoc_collection_insert_one(coll.get(), doc.get(), nullptr, &reply.doc, &error)) return true;
+  if (error.code == 11000) return false;
+  return lease.fail(error);
 }
 
 }  // namespace storefront::store
