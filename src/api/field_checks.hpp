@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "api/validation_errors.hpp"
 
@@ -107,6 +108,46 @@ class Fields {
     }
     return nullptr;
   }
+  // A list of min..max items; nullptr after the error (list_type, too_short, too_long).
+  const boost::json::array* list(std::string_view field, const boost::json::value& v,
+                                 std::size_t min, std::size_t max) {
+    if (!v.is_array()) {
+      errors_.add("list_type", loc(field), "Input should be a valid list", v);
+      return nullptr;
+    }
+    const std::size_t n = v.get_array().size();
+    if (n < min || n > max) {
+      const bool shorter = n < min;
+      errors_.add(shorter ? "too_short" : "too_long", loc(field),
+                  fmt::format("List should have at {} {} item{} after validation, not {}",
+                              shorter ? "least" : "most", shorter ? min : max,
+                              (shorter ? min : max) == 1 ? "" : "s", n),
+                  v,
+                  {{"field_type", "List"},
+                   {shorter ? "min_length" : "max_length", shorter ? min : max},
+                   {"actual_length", n}});
+      return nullptr;
+    }
+    return &v.get_array();
+  }
+  // visit(index, fields of the item) for every object of the list `field`;
+  // any other item is a model_attributes_type error.
+  template <class Visit>
+  void each_object(std::string_view field, const boost::json::array& items, Visit visit) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      boost::json::array l = loc(field);
+      l.emplace_back(i);
+      if (!items[i].is_object()) {
+        errors_.add("model_attributes_type", std::move(l),
+                    "Input should be a valid dictionary or object to extract fields from",
+                    items[i]);
+        continue;
+      }
+      Fields item(items[i].get_object(), std::move(l), errors_);
+      visit(i, item);
+    }
+  }
+  const boost::json::object& object() const { return obj_; }
   ErrorList& errors() { return errors_; }
 
  private:
@@ -114,5 +155,24 @@ class Fields {
   boost::json::array base_;
   ErrorList& errors_;
 };
+
+// Parses `body` as a JSON object and hands its fields to `fill`: the value,
+// or every error (bad JSON, not an object, what `fill` found).
+template <class T, class Fill>
+std::variant<T, ValidationErrors> parse_body_object(std::string_view body, Fill fill) {
+  auto parsed = parse_json_body(body);
+  if (!parsed.ok) return parsed.errors;
+  ErrorList errors;
+  if (!parsed.value.is_object()) {
+    errors.add("model_attributes_type", {"body"},
+               "Input should be a valid dictionary or object to extract fields from", parsed.value);
+    return errors.done();
+  }
+  Fields f(parsed.value.get_object(), boost::json::array{"body"}, errors);
+  T out{};
+  fill(f, out);
+  if (!errors.empty()) return errors.done();
+  return out;
+}
 
 }  // namespace storefront::api

@@ -36,43 +36,11 @@ void parse_line(Fields& f, OrderLine& out) {
   }
 }
 
-bool items_size_ok(Fields& f, const json::value& v) {
-  if (!v.is_array()) {
-    f.errors().add("list_type", f.loc("items"), "Input should be a valid list", v);
-    return false;
-  }
-  const std::size_t n = v.get_array().size();
-  if (n == 0) {
-    f.errors().add("too_short", f.loc("items"),
-                   "List should have at least 1 item after validation, not 0", v,
-                   {{"field_type", "List"}, {"min_length", 1}, {"actual_length", 0}});
-    return false;
-  }
-  if (n > kMaxOrderItems) {
-    f.errors().add("too_long", f.loc("items"),
-                   fmt::format("List should have at most {} items after validation, not {}",
-                               kMaxOrderItems, n),
-                   v,
-                   {{"field_type", "List"}, {"max_length", kMaxOrderItems}, {"actual_length", n}});
-    return false;
-  }
-  return true;
-}
-
 void parse_items(Fields& f, const json::value& v, OrderInput& out) {
-  if (!items_size_ok(f, v)) return;
-  const auto& items = v.get_array();
+  const auto* items = f.list("items", v, 1, kMaxOrderItems);
+  if (!items) return;
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    json::array loc = f.loc("items");
-    loc.emplace_back(i);
-    if (!items[i].is_object()) {
-      f.errors().add("model_attributes_type", std::move(loc),
-                     "Input should be a valid dictionary or object to extract fields from",
-                     items[i]);
-      continue;
-    }
-    Fields item(items[i].get_object(), loc, f.errors());
+  f.each_object("items", *items, [&](std::size_t, Fields& item) {
     OrderLine line;
     parse_line(item, line);
     if (!line.sku.empty() && !seen.insert(line.sku).second) {
@@ -81,34 +49,20 @@ void parse_items(Fields& f, const json::value& v, OrderInput& out) {
                      json::value(line.sku), {{"error", "duplicate SKU"}});
     }
     out.items.push_back(std::move(line));
-  }
-}
-
-// The {"body"} object of a request, or the model_attributes_type error.
-const json::object* body_object(const json::value& v, ErrorList& errors) {
-  if (v.is_object()) return &v.get_object();
-  errors.add("model_attributes_type", {"body"},
-             "Input should be a valid dictionary or object to extract fields from", v);
-  return nullptr;
+  });
 }
 
 }  // namespace
 
 std::variant<OrderInput, ValidationErrors> parse_order(std::string_view body) {
-  auto parsed = parse_json_body(body);
-  if (!parsed.ok) return parsed.errors;
-  ErrorList errors;
-  const auto* obj = body_object(parsed.value, errors);
-  if (!obj) return errors.done();
-  Fields f(*obj, json::array{"body"}, errors);
-  OrderInput out;
-  if (const auto* v = f.required("customer_id")) {
-    if (auto s = f.string("customer_id", *v, 1, kMaxCustomerId)) out.customer_id = *s;
-  }
-  if (const auto* v = f.required("items")) parse_items(f, *v, out);
-  if (!errors.empty()) return errors.done();
-  out.hash = request_hash(out);
-  return out;
+  auto parsed = parse_body_object<OrderInput>(body, [](Fields& f, OrderInput& out) {
+    if (const auto* v = f.required("customer_id")) {
+      if (auto s = f.string("customer_id", *v, 1, kMaxCustomerId)) out.customer_id = *s;
+    }
+    if (const auto* v = f.required("items")) parse_items(f, *v, out);
+  });
+  if (auto* input = std::get_if<OrderInput>(&parsed)) input->hash = request_hash(*input);
+  return parsed;
 }
 
 std::optional<ValidationErrors> idempotency_key_errors(std::string_view key) {
@@ -135,18 +89,11 @@ std::optional<ValidationErrors> idempotency_key_errors(std::string_view key) {
 }
 
 std::variant<std::int64_t, ValidationErrors> parse_stock_delta(std::string_view body) {
-  auto parsed = parse_json_body(body);
-  if (!parsed.ok) return parsed.errors;
-  ErrorList errors;
-  const auto* obj = body_object(parsed.value, errors);
-  if (!obj) return errors.done();
-  Fields f(*obj, json::array{"body"}, errors);
-  std::int64_t delta = 0;
-  if (const auto* v = f.required("delta")) {
-    if (auto n = f.integer("delta", *v, -kMaxStockDelta, kMaxStockDelta)) delta = *n;
-  }
-  if (!errors.empty()) return errors.done();
-  return delta;
+  return parse_body_object<std::int64_t>(body, [](Fields& f, std::int64_t& delta) {
+    if (const auto* v = f.required("delta")) {
+      if (auto n = f.integer("delta", *v, -kMaxStockDelta, kMaxStockDelta)) delta = *n;
+    }
+  });
 }
 
 bool valid_order_id(std::string_view id) {

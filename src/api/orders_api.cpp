@@ -79,6 +79,10 @@ struct Pricing {
 
 }  // namespace
 
+http::Response order_not_found(const std::string& id) {
+  return error_response(404, fmt::format("Order {} not found", id));
+}
+
 std::string iso8601_ms(std::int64_t ms) {
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -229,27 +233,28 @@ void OrdersApi::answer_placed(const ExchangePtr& ex, const Placed& placed) {
   }
 }
 
+void OrdersApi::for_order(const ExchangePtr& ex, const std::string& id, Responder::Job job) {
+  if (!valid_order_id(id)) return responder_.finish(ex, order_not_found(id));
+  responder_.offload(ex, std::move(job));
+}
+
 void OrdersApi::show(const ExchangePtr& ex, const std::string& id) {
-  auto not_found = [id] { return error_response(404, fmt::format("Order {} not found", id)); };
-  if (!valid_order_id(id)) return responder_.finish(ex, not_found());
-  responder_.offload(ex, [this, id, not_found](const ExchangePtr& ex) {
+  for_order(ex, id, [this, id](const ExchangePtr& ex) {
     auto found = flow_.find(id, ex->deadline);
     if (!found) return responder_.fail(ex, found.error());
-    if (!*found) return responder_.finish(ex, not_found());
+    if (!*found) return responder_.finish(ex, order_not_found(id));
     responder_.finish(ex, make_response(200, order_json(**found)));
   });
 }
 
 void OrdersApi::cancel(const ExchangePtr& ex, const std::string& id) {
-  auto not_found = [id] { return error_response(404, fmt::format("Order {} not found", id)); };
-  if (!valid_order_id(id)) return responder_.finish(ex, not_found());
-  responder_.offload(ex, [this, id, not_found](const ExchangePtr& ex) {
+  for_order(ex, id, [this, id](const ExchangePtr& ex) {
     auto cancelled = flow_.cancel(id, ex->deadline);
     if (!cancelled) return responder_.fail(ex, cancelled.error());
     const auto& order = cancelled->order;
     switch (cancelled->result) {
       case store::Cancelled::Result::kNotFound:
-        return responder_.finish(ex, not_found());
+        return responder_.finish(ex, order_not_found(id));
       case store::Cancelled::Result::kNotCancellable:
         return responder_.finish(
             ex, error_response(409, fmt::format("Order {} is {} and cannot be cancelled", id,

@@ -34,6 +34,8 @@ class OrdersApi {
   // finish() for POST /orders, counted by result.
   void finish_order(const ExchangePtr& ex, http::Response&& res, const char* result);
   void fail_order(const ExchangePtr& ex, const Error& error);
+  // 404 at once for an id no order can have, else `job` on a worker.
+  void for_order(const ExchangePtr& ex, const std::string& id, Responder::Job job);
 
   Responder& responder_;
   store::OrderFlow& flow_;
@@ -45,6 +47,8 @@ class OrdersApi {
 // The order as the API shows it; `status` overrides the stored one (a
 // replay answers what the first response said).
 std::string order_json(const store::Order& order, const char* status = nullptr);
+// 404 {"detail": "Order {id} not found"}
+http::Response order_not_found(const std::string& id);
 // Milliseconds since the epoch as ISO 8601 UTC with milliseconds.
 std::string iso8601_ms(std::int64_t ms);
 

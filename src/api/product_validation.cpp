@@ -92,33 +92,13 @@ void parse_media_item(Fields& f, const json::object& item, store::MediaInput& ou
 void parse_media(Fields& f, const json::object& obj, store::ProductInput& out) {
   const auto* v = obj.if_contains("media");
   if (!v || v->is_null()) return;
-  if (!v->is_array()) {
-    f.errors().add("list_type", f.loc("media"), "Input should be a valid list", *v);
-    return;
-  }
-  const auto& items = v->get_array();
-  if (items.size() > kMaxMedia) {
-    f.errors().add(
-        "too_long", f.loc("media"),
-        fmt::format("List should have at most {} items after validation, not {}", kMaxMedia,
-                    items.size()),
-        *v, {{"field_type", "List"}, {"max_length", kMaxMedia}, {"actual_length", items.size()}});
-    return;
-  }
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    json::array loc = f.loc("media");
-    loc.emplace_back(i);
-    if (!items[i].is_object()) {
-      f.errors().add("model_attributes_type", std::move(loc),
-                     "Input should be a valid dictionary or object to extract fields from",
-                     items[i]);
-      continue;
-    }
-    Fields m(items[i].get_object(), std::move(loc), f.errors());
+  const auto* items = f.list("media", *v, 0, kMaxMedia);
+  if (!items) return;
+  f.each_object("media", *items, [&out](std::size_t, Fields& m) {
     store::MediaInput item;
-    parse_media_item(m, items[i].get_object(), item);
+    parse_media_item(m, m.object(), item);
     out.media.push_back(std::move(item));
-  }
+  });
 }
 
 bool attribute_value_ok(const json::value& v) {
@@ -229,31 +209,21 @@ ValidationErrors sku_errors(std::string_view sku) {
 }
 
 std::variant<store::ProductInput, ValidationErrors> parse_product(std::string_view body) {
-  auto parsed = parse_json_body(body);
-  if (!parsed.ok) return parsed.errors;
-  ErrorList errors;
-  if (!parsed.value.is_object()) {
-    errors.add("model_attributes_type", {"body"},
-               "Input should be a valid dictionary or object to extract fields from", parsed.value);
-    return errors.done();
-  }
-  const auto& obj = parsed.value.get_object();
-  Fields f(obj, loc_of({"body"}), errors);
-  store::ProductInput out;
-  if (const auto* v = f.required("name")) {
-    if (auto s = f.string("name", *v, 1, 200)) out.name = *s;
-  }
-  if (const auto* v = obj.if_contains("description"); v && !v->is_null()) {
-    if (auto s = f.string("description", *v, 0, 5000)) out.description = *s;
-  }
-  if (const auto* v = f.required("category")) {
-    if (auto s = f.string("category", *v, 1, 100)) out.category = *s;
-  }
-  parse_price(f, out);
-  parse_media(f, obj, out);
-  parse_attributes(f, obj, out);
-  if (!errors.empty()) return errors.done();
-  return out;
+  return parse_body_object<store::ProductInput>(body, [](Fields& f, store::ProductInput& out) {
+    const auto& obj = f.object();
+    if (const auto* v = f.required("name")) {
+      if (auto s = f.string("name", *v, 1, 200)) out.name = *s;
+    }
+    if (const auto* v = obj.if_contains("description"); v && !v->is_null()) {
+      if (auto s = f.string("description", *v, 0, 5000)) out.description = *s;
+    }
+    if (const auto* v = f.required("category")) {
+      if (auto s = f.string("category", *v, 1, 100)) out.category = *s;
+    }
+    parse_price(f, out);
+    parse_media(f, obj, out);
+    parse_attributes(f, obj, out);
+  });
 }
 
 std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::string_view target) {

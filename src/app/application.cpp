@@ -337,14 +337,24 @@ int fill_products(const Config& config, store::MongoPool& pool, std::int64_t cou
 
 }  // namespace
 
-int fill(const Config& config, const FillArgs& args) {
-  obs::init_logging(config.log_level, false);
-  store::MongoDriver driver;
-  obs::Registry registry;
+namespace {
+
+store::MongoOptions command_options(const Config& config) {
   auto options = mongo_options(config);
-  // A bulk fill legitimately takes longer than one request may.
+  // A bulk fill or an audit legitimately takes longer than one request may.
   options.socket_timeout = std::max(options.socket_timeout, std::chrono::milliseconds(120000));
-  store::MongoPool pool(options, registry);
+  return options;
+}
+
+}  // namespace
+
+CommandMongo::CommandMongo(const Config& config)
+    : logging_((obs::init_logging(config.log_level, false), true)),
+      pool_(command_options(config), registry_) {}
+
+int fill(const Config& config, const FillArgs& args) {
+  CommandMongo mongo(config);
+  store::MongoPool& pool = mongo.pool();
   if (args.users) {
     store::MongoStore store(pool);
     auto report =

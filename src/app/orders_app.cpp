@@ -67,14 +67,9 @@ int fill_stock(store::MongoPool& pool,
 }
 
 int audit(const Config& config) {
-  obs::init_logging(config.log_level, false);
-  store::MongoDriver driver;
-  obs::Registry registry;
-  auto options = mongo_options(config);
-  options.socket_timeout = std::max(options.socket_timeout, std::chrono::milliseconds(120000));
-  store::MongoPool pool(options, registry);
-  store::MongoStockStore stock(pool);
-  store::MongoOrderStore orders(pool);
+  CommandMongo mongo(config);
+  store::MongoStockStore stock(mongo.pool());
+  store::MongoOrderStore orders(mongo.pool());
   auto report = store::audit_stock(stock, orders, order_stuck_after(config).count(),
                                    Deadline::after(std::chrono::minutes(5)));
   if (!report) {

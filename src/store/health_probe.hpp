@@ -2,11 +2,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
+#include "common/periodic.hpp"
 #include "store/deployment_store.hpp"
 
 namespace storefront::store {
@@ -24,26 +22,21 @@ class HealthProbe {
   // to export the states as metrics.
   HealthProbe(DeploymentStore& store, std::chrono::milliseconds interval,
               std::chrono::milliseconds timeout, std::function<void(State)> after_probe = {});
-  ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;
 
-  void start();
-  void stop();
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
   State mongo() const { return mongo_.load(std::memory_order_relaxed); }
 
  private:
-  void loop();
+  void probe();
 
   DeploymentStore& store_;
-  const std::chrono::milliseconds interval_;
   const std::chrono::milliseconds timeout_;
   const std::function<void(State)> after_probe_;
   std::atomic<State> mongo_{State::kUnknown};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic loop_;  // last: stopped before the rest goes
 };
 
 const char* to_string(HealthProbe::State state);  // "unknown" | "up" | "down"

@@ -97,18 +97,21 @@ Result<std::optional<StockLevel>> MongoStockStore::adjust(std::string_view sku, 
   return std::optional(parse_level(&after.doc));
 }
 
+Result<bool> MongoStockStore::take(std::string_view sku, std::string_view marker, const char* from,
+                                   const char* to, std::int64_t units, Deadline deadline) {
+  Lease lease(pool_, "find_and_modify");
+  auto coll = lease.collection(kCollection);
+  auto filter = marker_filter(sku, marker, false);
+  append_at_least(filter.get(), from, units);
+  auto update = move_update(from, to, units, "$push", marker);
+  return lease.modify_one(coll.get(), filter.get(), update.get(), deadline);
+}
+
 Result<Take> MongoStockStore::reserve(std::string_view sku, std::string_view marker,
                                       std::int64_t units, Deadline deadline) {
-  {
-    Lease lease(pool_, "find_and_modify");
-    auto coll = lease.collection(kCollection);
-    auto filter = marker_filter(sku, marker, false);
-    append_at_least(filter.get(), "available", units);
-    auto update = move_update("available", "reserved", units, "$push", marker);
-    auto taken = lease.modify_one(coll.get(), filter.get(), update.get(), deadline);
-    if (!taken) return taken.error();
-    if (*taken) return Take{true, 0};
-  }
+  auto taken = take(sku, marker, "available", "reserved", units, deadline);
+  if (!taken) return taken.error();
+  if (*taken) return Take{true, 0};
   // Nothing matched: short, or this order's reservation is already there (a
   // repeated step). The decision was the conditional update's; this read
   // only tells the two apart and reports what was available.
@@ -142,12 +145,7 @@ Result<bool> MongoStockStore::release(std::string_view sku, std::string_view mar
 
 Result<bool> MongoStockStore::give_back(std::string_view sku, std::string_view marker,
                                         std::int64_t units, Deadline deadline) {
-  Lease lease(pool_, "find_and_modify");
-  auto coll = lease.collection(kCollection);
-  auto filter = marker_filter(sku, marker, false);
-  append_at_least(filter.get(), "sold", units);
-  auto update = move_update("sold", "available", units, "$push", marker);
-  return lease.modify_one(coll.get(), filter.get(), update.get(), deadline);
+  return take(sku, marker, "sold", "available", units, deadline);
 }
 
 Status MongoStockStore::unmark(std::string_view sku, std::string_view marker, Deadline deadline) {

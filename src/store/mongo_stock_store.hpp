@@ -32,6 +32,10 @@ class MongoStockStore final : public StockStore {
                                  Deadline deadline) override;
 
  private:
+  // Moves `units` from `from` (if it holds that many) to `to` where the
+  // marker is absent, leaving it.
+  Result<bool> take(std::string_view sku, std::string_view marker, const char* from, const char* to,
+                    std::int64_t units, Deadline deadline);
   // Moves `units` from `from` to `to` where the marker is present, pulling it.
   Result<bool> settle(std::string_view sku, std::string_view marker, const char* from,
                       const char* to, std::int64_t units, Deadline deadline);

@@ -28,36 +28,14 @@ OrderSweep::OrderSweep(OrderFlow& flow, OrderStore& orders, LeaseStore& leases,
                  .gauge("storefront_order_sweep_stuck_orders",
                         "Stuck orders found by this instance's last sweep run (0 when another "
                         "instance holds the lease).")
-                 .with({})) {}
+                 .with({})),
+      loop_(options_.interval, [this] { tick(); }) {}
 
-OrderSweep::~OrderSweep() {
-  stop();
-}
-
-void OrderSweep::start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
-}
-
-void OrderSweep::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void OrderSweep::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    const auto report = run_once();
-    if (report.completed + report.rolled_back + report.errors > 0) {
-      spdlog::info("order sweep: {} stuck, {} completed, {} rolled back, {} failed", report.stuck,
-                   report.completed, report.rolled_back, report.errors);
-    }
-    lock.lock();
-    cv_.wait_for(lock, options_.interval, [this] { return stopping_; });
+void OrderSweep::tick() {
+  const auto report = run_once();
+  if (report.completed + report.rolled_back + report.errors > 0) {
+    spdlog::info("order sweep: {} stuck, {} completed, {} rolled back, {} failed", report.stuck,
+                 report.completed, report.rolled_back, report.errors);
   }
 }
 

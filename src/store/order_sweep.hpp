@@ -1,11 +1,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "common/periodic.hpp"
 #include "store/order_flow.hpp"
 
 namespace storefront::obs {
@@ -43,17 +41,16 @@ class OrderSweep {
 
   OrderSweep(OrderFlow& flow, OrderStore& orders, LeaseStore& leases, SweepOptions options,
              obs::Registry& registry);
-  ~OrderSweep();
   OrderSweep(const OrderSweep&) = delete;
   OrderSweep& operator=(const OrderSweep&) = delete;
 
-  void start();
-  void stop();
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
   // One run (the background thread's body; tests call it directly).
   SweepReport run_once();
 
  private:
-  void loop();
+  void tick();
   // Claims and settles one stuck order: +1 to completed or rolled_back.
   void settle(const Order& order, SweepReport& report);
 
@@ -65,11 +62,8 @@ class OrderSweep {
   obs::Counter& completed_;
   obs::Counter& rolled_back_;
   obs::Gauge& stuck_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
   bool indexes_ready_ = false;  // the idempotency key index exists (sweep thread only)
-  std::thread thread_;
+  Periodic loop_;               // last: stopped before the rest goes
 };
 
 }  // namespace storefront::store
