@@ -14,6 +14,14 @@ namespace {
 using S = OrderStatus;
 using P = OrderPhase;
 
+// The steps that could apply twice (reserve, give back, and the confirm
+// that decides them) never start after the deadline: past it plus one
+// socket timeout the sweep may take the order (docs/orders.md).
+std::optional<Error> past(Deadline deadline, const Order& order) {
+  if (!deadline.expired()) return std::nullopt;
+  return Error{ErrorKind::kTimeout, "order " + order.id + ": request deadline passed mid-order"};
+}
+
 Error changed_under_us(const Order& order) {
   return Error{ErrorKind::kInternal, "order " + order.id + " changed during its own steps"};
 }
@@ -90,13 +98,12 @@ Result<Placed> OrderFlow::place(const PlaceRequest& request, Deadline deadline) 
 Result<Placed> OrderFlow::reserve_all(Order& order, Deadline deadline) {
   for (const auto& item : order.items) {
     const auto started = Clock::now();
-    auto take = stock_.reserve(item.sku, order.id, item.quantity, deadline);
+    auto late = past(deadline, order);
+    auto take =
+        late ? Result<Take>(*late) : stock_.reserve(item.sku, order.id, item.quantity, deadline);
     reservation_duration_.observe(std::chrono::duration<double>(Clock::now() - started).count());
     if (!take) {
-      // Best effort now; whatever is left the sweep rolls back.
-      if (auto st = roll_back(order, deadline); !st) {
-        spdlog::warn("order {}: rollback left to the sweep: {}", order.id, st.error().message);
-      }
+      try_roll_back(order);
       return take.error();
     }
     if (take->held) continue;
@@ -112,6 +119,10 @@ Result<Placed> OrderFlow::reserve_all(Order& order, Deadline deadline) {
     return Placed{Placed::Result::kInsufficient, order};
   }
   // The commit point: from here on the order is confirmed whatever fails.
+  if (auto late = past(deadline, order)) {
+    try_roll_back(order);
+    return *late;
+  }
   auto confirmed = move(order, S::kPending, P::kReserving, S::kConfirmed, P::kCommitting, deadline);
   if (!confirmed) return confirmed.error();
   if (!*confirmed) return changed_under_us(order);
@@ -121,6 +132,14 @@ Result<Placed> OrderFlow::reserve_all(Order& order, Deadline deadline) {
     spdlog::warn("order {}: settling left to the sweep: {}", order.id, st.error().message);
   }
   return Placed{Placed::Result::kCreated, order};
+}
+
+void OrderFlow::try_roll_back(const Order& order) {
+  // Best effort, on a budget of its own (the request's may be spent): a
+  // release is safe at any time, and whatever is left the sweep rolls back.
+  if (auto st = roll_back(order, Deadline::after(std::chrono::seconds(1))); !st) {
+    spdlog::warn("order {}: rollback left to the sweep: {}", order.id, st.error().message);
+  }
 }
 
 Status OrderFlow::release_all(const Order& order, Deadline deadline) {
@@ -143,6 +162,7 @@ Status OrderFlow::commit_all(const Order& order, Deadline deadline) {
 Status OrderFlow::give_back_all(const Order& order, Deadline deadline) {
   const std::string marker = give_back_marker(order.id);
   for (const auto& item : order.items) {
+    if (auto late = past(deadline, order)) return *late;
     if (auto r = stock_.give_back(item.sku, marker, item.quantity, deadline); !r) return r.error();
   }
   return ok_status();

@@ -64,6 +64,7 @@ class OrderFlow {
   // Inserts the pending order; an Order holding its key instead when there is one.
   Result<std::optional<Order>> record(Order& order, Deadline deadline);
   Result<Placed> reserve_all(Order& order, Deadline deadline);
+  void try_roll_back(const Order& order);
   Status release_all(const Order& order, Deadline deadline);
   Status commit_all(const Order& order, Deadline deadline);
   Status give_back_all(const Order& order, Deadline deadline);

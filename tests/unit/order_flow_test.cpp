@@ -101,6 +101,16 @@ TEST_F(OrderFlowTest, OneKeyFromSixteenThreadsMakesOneOrder) {
   EXPECT_EQ(stock.get("hot").sold, 3);
 }
 
+TEST_F(OrderFlowTest, NoReserveStartsAfterTheDeadline) {
+  stock.put("hot", 5);
+  auto placed = flow.place(request(2), Deadline(Clock::now() - std::chrono::seconds(1)));
+  ASSERT_FALSE(placed);
+  EXPECT_EQ(placed.error().kind, ErrorKind::kTimeout);
+  auto s = stock.get("hot");
+  EXPECT_EQ(std::tie(s.available, s.reserved, s.sold), std::make_tuple(5, 0, 0));
+  EXPECT_EQ(orders.snapshot().at(0).status, OrderStatus::kFailed);
+}
+
 TEST_F(OrderFlowTest, RepeatedStepsAreNoOps) {
   stock.put("hot", 5);
   auto take = stock.reserve("hot", "o1", 2, soon());
