@@ -14,7 +14,7 @@ else
 fi
 CXX=clang++ cmake -S "$REPO/fuzz" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$BUILD"
-for target in new_user product route http_request redis_reply; do
+for target in new_user product order route http_request redis_reply; do
   work="$BUILD/corpus-$target"
   mkdir -p "$work"
   echo "fuzz_$target: ${BUDGET[*]}"

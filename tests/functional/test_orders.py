@@ -19,6 +19,7 @@ import pytest
 import requests
 
 import atomicity
+from conftest import assert_no_sanitizer_report
 from servers import BUILD_DIR, Storefront, metric_sample, run_fill_products, wait_for
 
 TOKEN = "orders-token"
@@ -116,6 +117,7 @@ def shop(workdir, mongo):
     yield Shop(apps, mongo.url, database)
     for app in apps:
         assert app.stop() == 0, app.log()[-3000:]
+        assert_no_sanitizer_report(app)
     assert_audit_clean(mongo.url, database)
 
 
