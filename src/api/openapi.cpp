@@ -232,12 +232,17 @@ std::string_view openapi_json() {
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}}],
         "requestBody": {"required": true,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderInput"}}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderInput"},
+                                                         "example": {"customer_id": "c-1", "items": [{"sku": "sku-00001", "quantity": 1}]}}}},
         "responses": {
           "201": {"description": "Confirmed",
                   "headers": {"Idempotent-Replayed": {"description": "true on a replay of the key's first answer",
                                                       "schema": {"type": "string", "const": "true"}}},
-                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}},
+                  "links": {
+                    "GetPlacedOrder": {"operationId": "show_order", "parameters": {"id": "$response.body#/id"}},
+                    "CancelPlacedOrder": {"operationId": "cancel_order", "parameters": {"id": "$response.body#/id"}}
+                  }},
           "409": {"description": "An item is short of stock (every unit reserved for the order is returned), or the key's first request is still running (Retry-After)",
                   "headers": {"Retry-After": {"schema": {"type": "integer"}},
                               "Idempotent-Replayed": {"schema": {"type": "string", "const": "true"}}},

@@ -3,7 +3,6 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <atomic>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <ctime>
@@ -64,20 +63,16 @@ std::optional<store::OrderItem> priced(const std::string& product_json, const Or
                           std::string(currency->get_string())};
 }
 
-// One catalog lookup per item, all at once; the last answer continues.
-struct Pricing {
+}  // namespace
+
+// The catalog's answers for an order's items, one lookup after the other: an
+// order holds at most one worker task at a time (a 50-item order must not
+// take 50 slots of the in-flight limit at once).
+struct OrdersApi::Pricing {
   OrderInput input;
   std::optional<std::string> key;
-  std::vector<std::optional<Result<store::Served>>> answers;
-  std::atomic<std::size_t> left;
-  Pricing(OrderInput in, std::optional<std::string> k)
-      : input(std::move(in)),
-        key(std::move(k)),
-        answers(input.items.size()),
-        left(input.items.size()) {}
+  std::vector<store::Served> answers;
 };
-
-}  // namespace
 
 http::Response order_not_found(const std::string& id) {
   return error_response(404, fmt::format("Order {} not found", id));
@@ -158,37 +153,41 @@ void OrdersApi::create(const ExchangePtr& ex, const http::Request& request) {
 
 void OrdersApi::price_and_place(const ExchangePtr& ex, OrderInput input,
                                 std::optional<std::string> key) {
-  auto pricing = std::make_shared<Pricing>(std::move(input), std::move(key));
-  auto on_all = [this, ex, pricing] {
-    store::PlaceRequest request{pricing->key, pricing->input.hash, pricing->input.customer_id, {}};
-    std::vector<std::pair<std::size_t, std::string>> unknown;
-    for (std::size_t i = 0; i < pricing->answers.size(); ++i) {
-      const auto& answer = *pricing->answers[i];
-      const auto& line = pricing->input.items[i];
-      if (!answer) return fail_order(ex, answer.error());
-      auto item = answer->json->empty() ? std::nullopt : priced(*answer->json, line);
-      if (!item) {
-        unknown.emplace_back(i, line.sku);
-        continue;
-      }
-      request.items.push_back(std::move(*item));
+  look_up(ex, std::make_shared<Pricing>(Pricing{std::move(input), std::move(key), {}}));
+}
+
+void OrdersApi::look_up(const ExchangePtr& ex, std::shared_ptr<Pricing> pricing) {
+  const std::size_t i = pricing->answers.size();
+  if (i == pricing->input.items.size()) return priced_all(ex, *pricing);
+  catalog_.product(ex->call(), pricing->input.items[i].sku,
+                   [this, ex, pricing](Result<store::Served> served) {
+                     if (!served) return fail_order(ex, served.error());
+                     pricing->answers.push_back(std::move(served).value());
+                     look_up(ex, pricing);
+                   });
+}
+
+void OrdersApi::priced_all(const ExchangePtr& ex, const Pricing& pricing) {
+  store::PlaceRequest request{pricing.key, pricing.input.hash, pricing.input.customer_id, {}};
+  std::vector<std::pair<std::size_t, std::string>> unknown;
+  for (std::size_t i = 0; i < pricing.answers.size(); ++i) {
+    const auto& json = *pricing.answers[i].json;
+    const auto& line = pricing.input.items[i];
+    auto item = json.empty() ? std::nullopt : priced(json, line);
+    if (!item) {
+      unknown.emplace_back(i, line.sku);
+      continue;
     }
-    if (!unknown.empty()) {
-      return finish_order(ex, validation_response(unknown_sku_errors(unknown).detail_json),
-                          "invalid");
-    }
-    if (auto invalid = priced_items_errors(request.items)) {
-      return finish_order(ex, validation_response(invalid->detail_json), "invalid");
-    }
-    place(ex, std::move(request));
-  };
-  for (std::size_t i = 0; i < pricing->input.items.size(); ++i) {
-    catalog_.product(ex->call(), pricing->input.items[i].sku,
-                     [pricing, i, on_all](Result<store::Served> served) {
-                       pricing->answers[i] = std::move(served);
-                       if (pricing->left.fetch_sub(1, std::memory_order_acq_rel) == 1) on_all();
-                     });
+    request.items.push_back(std::move(*item));
   }
+  if (!unknown.empty()) {
+    return finish_order(ex, validation_response(unknown_sku_errors(unknown).detail_json),
+                        "invalid");
+  }
+  if (auto invalid = priced_items_errors(request.items)) {
+    return finish_order(ex, validation_response(invalid->detail_json), "invalid");
+  }
+  place(ex, std::move(request));
 }
 
 void OrdersApi::place(const ExchangePtr& ex, store::PlaceRequest request) {
