@@ -10,16 +10,9 @@
 
 #include "api/order_validation.hpp"
 #include "api/product_validation.hpp"
+#include "fuzz_checks.hpp"
 
 namespace {
-
-void check_errors(const std::string& detail_json) {
-  boost::json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(detail_json, ec, {}, options);
-  if (ec || !parsed.is_array() || parsed.as_array().empty()) __builtin_trap();
-}
 
 void check_order(const storefront::api::OrderInput& o, std::string_view input) {
   namespace api = storefront::api;

@@ -7,18 +7,7 @@
 #include <string_view>
 
 #include "api/product_validation.hpp"
-
-namespace {
-
-void check_errors(const std::string& detail_json) {
-  boost::json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(detail_json, ec, {}, options);
-  if (ec || !parsed.is_array() || parsed.as_array().empty()) __builtin_trap();
-}
-
-}  // namespace
+#include "fuzz_checks.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace api = storefront::api;
