@@ -247,8 +247,8 @@ int serve(const Config& config, const std::string& binary_dir) {
                                          },
                                          &orders.deps()});
 
-  // The sweep's first run (recovery, and the idempotency key index) starts
-  // before the port opens, so it normally precedes the first order.
+  // The sweep's first run (recovery after a crash) starts before the port
+  // opens.
   orders.start();
   http::Server server(server_options(config), api, http_metrics);
   server_ptr = &server;

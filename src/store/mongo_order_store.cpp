@@ -182,6 +182,22 @@ Status MongoOrderStore::ensure_indexes(Deadline deadline) {
   return ok_status();
 }
 
+Result<bool> MongoOrderStore::exists(Deadline deadline) {
+  Lease lease(pool_, "command");
+  mongoc_database_t* db =
+      mongoc_client_get_database(lease.client(), pool_.options().database.c_str());
+  BsonPtr opts(BCON_NEW("filter", "{", "name", BCON_UTF8(kCollection), "}", "nameOnly",
+                        BCON_BOOL(true), "maxTimeMS", BCON_INT64(deadline.remaining_ms())));
+  bson_error_t error;
+  char** names = mongoc_database_get_collection_names_with_opts(db, opts.get(), &error);
+  mongoc_database_destroy(db);
+  if (!names) return lease.fail(error);
+  bool found = false;  // compared by name too: the stand-in ignores the filter
+  for (char** name = names; *name; ++name) found = found || std::string_view(*name) == kCollection;
+  bson_strfreev(names);
+  return found;
+}
+
 Result<bool> MongoOrderStore::insert(const Order& order, Deadline deadline) {
   (void)deadline;  // inserts are bounded by socketTimeoutMS
   Lease lease(pool_, "insert");

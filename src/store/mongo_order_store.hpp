@@ -16,6 +16,7 @@ class MongoOrderStore final : public OrderStore {
   explicit MongoOrderStore(MongoPool& pool) : pool_(pool) {}
 
   Status ensure_indexes(Deadline deadline) override;
+  Result<bool> exists(Deadline deadline) override;
   Result<bool> insert(const Order& order, Deadline deadline) override;
   Result<std::optional<Order>> find(std::string_view id, Deadline deadline) override;
   Result<std::optional<Order>> find_by_key(std::string_view key, Deadline deadline) override;

@@ -66,6 +66,13 @@ Placed OrderFlow::answer_existing(const Order& existing, const PlaceRequest& req
 }
 
 Result<std::optional<Order>> OrderFlow::record(Order& order, Deadline deadline) {
+  // The unique index must exist before the first keyed order goes in; made
+  // here rather than at start so a database without orders gets no
+  // collection (and MongoDB may be down at start).
+  if (order.idempotency_key && !indexed_.load(std::memory_order_acquire)) {
+    if (auto st = orders_.ensure_indexes(deadline); !st) return st.error();
+    indexed_.store(true, std::memory_order_release);
+  }
   // A key's holder may release it (a failed attempt) between our insert and
   // our read: then the insert is tried again.
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,7 @@ class OrderFlow {
 
   StockStore& stock_;
   OrderStore& orders_;
+  std::atomic<bool> indexed_{false};  // the idempotency key index is known to exist
   obs::Histogram& reservation_duration_;
   obs::Counter& conflicts_;
 };

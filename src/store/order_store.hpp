@@ -68,6 +68,9 @@ class OrderStore {
   virtual ~OrderStore() = default;
   // The unique sparse index on idempotency_key (idempotent).
   virtual Status ensure_indexes(Deadline deadline) = 0;
+  // Whether the collection exists: the sweep leaves a database that never
+  // had an order alone (creates no lease, no collection).
+  virtual Result<bool> exists(Deadline deadline) = 0;
   // False when another order holds its idempotency key.
   virtual Result<bool> insert(const Order& order, Deadline deadline) = 0;
   virtual Result<std::optional<Order>> find(std::string_view id, Deadline deadline) = 0;

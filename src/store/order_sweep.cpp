@@ -41,10 +41,15 @@ void OrderSweep::tick() {
 
 SweepReport OrderSweep::run_once() {
   SweepReport report;
-  if (!indexes_ready_) {
-    auto st = orders_.ensure_indexes(Deadline::after(options_.step_timeout));
-    indexes_ready_ = st.ok();
-    if (!st) spdlog::warn("orders: creating the idempotency key index: {}", st.error().message);
+  if (!orders_seen_) {
+    // Until a first order exists there is nothing to recover, and no lease
+    // document or collection is created.
+    auto seen = orders_.exists(Deadline::after(options_.step_timeout));
+    orders_seen_ = seen && *seen;
+    if (!orders_seen_) {
+      stuck_.set(0);
+      return report;
+    }
   }
   // The lease outlives a few runs, so a holder that dies is replaced soon.
   auto held = leases_.acquire(kLease, options_.owner, options_.interval * 3,

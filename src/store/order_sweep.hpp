@@ -32,9 +32,7 @@ struct SweepReport {
 // The recovery sweep: at start and every `interval`, the instance holding
 // the "order-sweep" lease finishes or rolls back every order whose last step
 // is older than `stuck` (a crashed or cut-off request). Each order is claimed
-// first, so even two sweepers never work on one order at once. Each run
-// also makes sure the idempotency-key index exists until it does (MongoDB
-// may be down when the instance starts).
+// first, so even two sweepers never work on one order at once.
 class OrderSweep {
  public:
   static constexpr const char* kLease = "order-sweep";
@@ -62,8 +60,8 @@ class OrderSweep {
   obs::Counter& completed_;
   obs::Counter& rolled_back_;
   obs::Gauge& stuck_;
-  bool indexes_ready_ = false;  // the idempotency key index exists (sweep thread only)
-  Periodic loop_;               // last: stopped before the rest goes
+  bool orders_seen_ = false;  // the orders collection exists (sweep thread only)
+  Periodic loop_;             // last: stopped before the rest goes
 };
 
 }  // namespace storefront::store

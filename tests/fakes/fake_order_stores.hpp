@@ -159,6 +159,11 @@ class FakeOrderStore final : public store::OrderStore {
     if (down) return store_down();
     return ok_status();
   }
+  Result<bool> exists(Deadline) override {
+    std::lock_guard lock(mutex_);
+    if (down) return store_down();
+    return !orders_.empty();
+  }
   Result<bool> insert(const store::Order& order, Deadline) override {
     std::lock_guard lock(mutex_);
     if (down) return store_down();
