@@ -12,14 +12,16 @@
 // count:   count_documents({}, {maxTimeMS}) (as MongoStore::count)
 // cleanup: delete_many({name: /^bench-/}) (the users bench/lua/post.lua and mixed.lua create)
 // stock-setup: replaces --names stock documents sku-00000.. in --coll with
-//          {available: --stock, reserved: 0, sold: 0, added: --stock, pending: []}
+//          {available: --stock, reserved: 0, sold: 0, added: --stock, pending: []} and
+//          creates the unique sparse idempotency_key index of --coll + "_orders"
 // reserve: per operation, one unit of a random SKU of --names (1: the hot SKU) for a new
 //          order id, the two conditional updates of the two-phase order:
 //          findAndModify({_id, available: {$gte: q}, pending: {$ne: id}},
 //                        {$inc: {available: -q, reserved: q}, $push: {pending: id}})
 //          findAndModify({_id, pending: id}, {$inc: {reserved: -q, sold: q}, $pull: {pending: id}})
-// order:   reserve plus the order document around it, in --coll + "_orders": insert it
-//          pending before the stock moves, set it confirmed after
+// order:   reserve plus the order document's steps around it, in --coll + "_orders", as
+//          storefront's POST /orders makes them (src/store/order_flow.cpp): insert pending,
+//          reserve, -> confirmed (commit point), confirm, -> done; 5 round trips per order
 // The stock ops write with w: majority and retryable writes, as storefront does; bench/run
 // points them at their own collections so `storefront audit` of the real ones stays exact.
 //
@@ -185,31 +187,53 @@ bool confirm(mongoc_collection_t* stock, const std::string& sku, const std::stri
   return ok;
 }
 
-// The order document around the stock updates (op "order"): recorded pending before the
-// stock moves, so a crash between the steps leaves something for the sweep to find.
+// The order document around the stock updates (op "order"), as src/store/mongo_order_store.cpp
+// writes it: recorded pending before the stock moves (under the unique idempotency_key
+// index), so a crash between the steps leaves something for the sweep to find.
 bool insert_order(mongoc_collection_t* orders, const std::string& id, const std::string& sku,
                   bson_error_t* error) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  bson_t* doc = BCON_NEW("_id", BCON_UTF8(id.c_str()), "customer_id", BCON_UTF8("direct-bench"),
-                         "items", "[", "{", "sku", BCON_UTF8(sku.c_str()), "quantity",
-                         BCON_INT32(1), "unit_price", "{", "amount", BCON_UTF8("9.99"), "currency",
-                         BCON_UTF8("USD"), "}", "}", "]", "total", "{", "amount", BCON_UTF8("9.99"),
-                         "currency", BCON_UTF8("USD"), "}", "status", BCON_UTF8("pending"),
+  bson_t* doc = BCON_NEW("_id", BCON_UTF8(id.c_str()), "idempotency_key", BCON_UTF8(id.c_str()),
+                         "request_hash", BCON_UTF8("0123456789abcdef0123456789abcdef"),
+                         "customer_id", BCON_UTF8("direct-bench"), "items", "[", "{", "sku",
+                         BCON_UTF8(sku.c_str()), "quantity", BCON_INT64(1), "unit_price", "{",
+                         "amount", BCON_INT64(999), "currency", BCON_UTF8("USD"), "}", "}", "]",
+                         "total", "{", "amount", BCON_INT64(999), "currency", BCON_UTF8("USD"), "}",
+                         "status", BCON_UTF8("pending"), "phase", BCON_UTF8("reserving"),
                          "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
   const bool ok = mongoc_collection_insert_one(orders, doc, nullptr, nullptr, error);
   bson_destroy(doc);
   return ok;
 }
 
-bool mark_confirmed(mongoc_collection_t* orders, const std::string& id, bson_error_t* error) {
-  bson_t* query = BCON_NEW("_id", BCON_UTF8(id.c_str()), "status", BCON_UTF8("pending"));
-  bson_t* update = BCON_NEW("$set", "{", "status", BCON_UTF8("confirmed"), "}", "$currentDate", "{",
-                            "updated_at", BCON_BOOL(true), "}");
-  const bool ok = mongoc_collection_update_one(orders, query, update, nullptr, nullptr, error);
+// One conditional step of the order document: {_id, status, phase} -> the next ones.
+bool transition(mongoc_collection_t* orders, const std::string& id, const char* from_status,
+                const char* from_phase, const char* to_status, const char* to_phase,
+                std::int64_t max_time_ms, bson_error_t* error) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  bson_t* query = BCON_NEW("_id", BCON_UTF8(id.c_str()), "status", BCON_UTF8(from_status), "phase",
+                           BCON_UTF8(from_phase));
+  bson_t* update = BCON_NEW("$set", "{", "status", BCON_UTF8(to_status), "phase",
+                            BCON_UTF8(to_phase), "updated_at", BCON_DATE_TIME(now), "}");
+  bool hit = false;
+  const bool ok = find_and_modify(orders, query, update, max_time_ms, &hit, error);
   bson_destroy(update);
   bson_destroy(query);
+  return ok;
+}
+
+// The unique sparse index storefront's order store creates (ensure_indexes).
+bool ensure_order_index(mongoc_collection_t* orders, bson_error_t* error) {
+  bson_t* cmd = BCON_NEW("createIndexes", BCON_UTF8(mongoc_collection_get_name(orders)), "indexes",
+                         "[", "{", "key", "{", "idempotency_key", BCON_INT32(1), "}", "name",
+                         BCON_UTF8("idempotency_key_1"), "unique", BCON_BOOL(true), "sparse",
+                         BCON_BOOL(true), "}", "]");
+  const bool ok = mongoc_collection_write_command_with_opts(orders, cmd, nullptr, nullptr, error);
+  bson_destroy(cmd);
   return ok;
 }
 
@@ -219,7 +243,9 @@ std::string sku_name(int i) {
   return buf;
 }
 
-// One order of one unit: reserve + confirm (+ the order document for op "order").
+// One order of one unit: reserve + confirm, and for op "order" the order document's steps
+// around them in the order src/store/order_flow.cpp makes them: insert (pending, reserving),
+// reserve, -> confirmed/committing (the commit point), confirm, -> confirmed/done.
 bool buy_one(mongoc_collection_t* stock, mongoc_collection_t* orders, const std::string& sku,
              const std::string& id, std::int64_t max_time_ms, bool* short_stock,
              bson_error_t* error) {
@@ -228,16 +254,23 @@ bool buy_one(mongoc_collection_t* stock, mongoc_collection_t* orders, const std:
   if (!reserve(stock, sku, id, 1, max_time_ms, &hit, error)) return false;
   *short_stock = !hit;
   if (!hit) return true;
+  if (orders && !transition(orders, id, "pending", "reserving", "confirmed", "committing",
+                            max_time_ms, error))
+    return false;
   if (!confirm(stock, sku, id, 1, max_time_ms, error)) return false;
-  return !orders || mark_confirmed(orders, id, error);
+  return !orders ||
+         transition(orders, id, "confirmed", "committing", "confirmed", "done", max_time_ms, error);
 }
 
 int stock_setup(mongoc_client_pool_t* pool, const Options& o) {
   mongoc_client_t* client = mongoc_client_pool_pop(pool);
   mongoc_collection_t* coll = mongoc_client_get_collection(client, o.db.c_str(), o.coll.c_str());
+  mongoc_collection_t* orders =
+      mongoc_client_get_collection(client, o.db.c_str(), (o.coll + "_orders").c_str());
   bson_t* opts = BCON_NEW("upsert", BCON_BOOL(true));
   bson_error_t error;
-  bool ok = true;
+  bool ok = ensure_order_index(orders, &error);
+  mongoc_collection_destroy(orders);
   for (int i = 0; i < o.names && ok; ++i) {
     const std::string sku = sku_name(i);
     bson_t* query = BCON_NEW("_id", BCON_UTF8(sku.c_str()));

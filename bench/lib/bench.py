@@ -3,6 +3,7 @@ nginx serving the same bytes as the ceiling in the same run. See docs/benchmarks
 
     bench/run                 every scenario, in the order of SCENARIOS
     bench/run users-redis count second-call
+    bench/run order-hot-sku order-spread sale-day
     bench/run --list
 
 Environment: BENCH_DURATION (s per measured run, 10), BENCH_WARMUP (s, 2),
@@ -15,7 +16,11 @@ BENCH_L1_SIZE (64), BENCH_L1_TTL_MS (2000), BENCH_NGINX_WORKERS (cores),
 BENCH_HAPROXY_THREADS (cores), BENCH_PERF (scenarios to profile storefront in with
 perf record, e.g. users-redis,users-l1), BENCH_MAX_BACKGROUND (cores busy by others
 above which a run waits, up to BENCH_MAX_WAIT s; off by default), BENCH_BUILD_DIR
-(build-bench), BENCH_RESULTS (bench/results), BENCH_TAG (suffix of the report name).
+(build-bench), BENCH_RESULTS (bench/results), BENCH_TAG (suffix of the report name),
+BENCH_STOCK (units per SKU `fill --stock` gives, 10000000).
+
+The order scenarios (`order-*`, `sale-day`) are followed by `storefront audit`; a
+violation fails the scenario and the run.
 """
 from __future__ import annotations
 
@@ -67,7 +72,8 @@ SETTINGS = {
 }
 
 # name -> definition. kind "http": wrk against `target` and against nginx with
-# the same script; "driver": direct libmongoc loop vs storefront; "client":
+# the same script; "driver": direct libmongoc loop vs storefront; "orders": POST
+# /orders vs direct_bench making the same MongoDB calls, and nginx; "client":
 # sequential keep-alive client; "micro": Google Benchmark.
 def _driver_scenario(op: str, conns: int) -> dict:
     """storefront vs direct_bench making the same libmongoc call (`op`)."""
@@ -76,6 +82,13 @@ def _driver_scenario(op: str, conns: int) -> dict:
     return {"kind": "driver", "op": op, "conns": conns, "sf": "redis", "lua": load[0],
             "path": load[1], "what": f"{what}: storefront vs direct libmongoc, "
                                      f"{'1 at a time' if conns == 1 else f'{conns} concurrent'}"}
+
+
+def _order_scenario(skus: int, what: str) -> dict:
+    """POST /orders of one unit (bench/lua/orders.lua) vs direct_bench --op order."""
+    return {"kind": "orders", "sf": "redis", "lua": "orders.lua", "path": "/orders", "skus": skus,
+            "direct_op": "order", "orders": True, "audit": True,
+            "what": f"POST /orders, one unit of {what}: storefront vs direct libmongoc"}
 
 
 SCENARIOS: dict[str, dict] = {
@@ -128,6 +141,13 @@ SCENARIOS: dict[str, dict] = {
                "lua": "browse.lua", "path": "/catalog/products/sku-00001", "cached": True,
                "what": "browse 70/20/10 (product/category page/categories, 1000 SKUs), "
                        "HAProxy -> 3 instances"},
+    "order-hot-sku": _order_scenario(1, "the hot SKU sku-00000 (plenty of stock)"),
+    "order-spread": _order_scenario(stk.PRODUCTS, f"a random SKU of {stk.PRODUCTS}"),
+    "sale-day": {"kind": "http", "sf": "gw-a", "gateway": ("gw3", ["gw-a", "gw-b", "gw-c"]),
+                 "lua": "sale-day.lua", "path": "/catalog/products/sku-00001", "orders": True,
+                 "audit": True,
+                 "what": f"sale day: 75% browse, 15% stock checks, 10% POST /orders "
+                         f"({stk.PRODUCTS} SKUs), HAProxy -> 3 instances"},
     "post": {"kind": "http", "sf": "redis", "lua": "post.lua", "path": f"/{C}/users",
              "writes": True, "what": f"POST /{C}/users, unique names (w: majority)"},
     "mixed-direct": {"kind": "http", "group": "gateway-mixed", "sf": "gw-a", "lua": "mixed.lua",
@@ -149,13 +169,15 @@ def log(msg: str) -> None:
 
 
 # ----------------------------------------------------------------- wrk
-def wrk(port: int, script: str, path: str, conns: int, duration: float, tag: str) -> dict:
+def wrk(port: int, script: str, path: str, conns: int, duration: float, tag: str,
+        extra_env: dict[str, str] | None = None) -> dict:
     """One wrk run; returns its summary plus the wrk process's own CPU time."""
     threads = max(1, min(SETTINGS["wrk_threads"], conns))
     argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{max(1, round(duration))}s", "--timeout", "5s",
             "-s", str(LUA / script), f"http://127.0.0.1:{port}{path}"]
     env = dict(os.environ, BENCH_LUA_DIR=str(LUA), BENCH_COLLECTION=C,
-               BENCH_NAMES=str(stk.USERS), BENCH_PRODUCTS=str(stk.PRODUCTS), BENCH_RUN_ID=tag)
+               BENCH_NAMES=str(stk.USERS), BENCH_PRODUCTS=str(stk.PRODUCTS), BENCH_RUN_ID=tag,
+               **(extra_env or {}))
     out_path = RUN_DIR / "wrk.out"
     with open(out_path, "w") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -265,11 +287,29 @@ def prepare_target(name: str, sc: dict, st: stk.Stack) -> dict:
         groups = {"target": st.storefront_pids(backends), "haproxy": st.haproxy_pids(gname)}
     else:
         port = sf.port
-        groups = {"target": st.storefront_pids([sc["sf"]])}
+        backends = [sc["sf"]]
+        groups = {"target": st.storefront_pids(backends)}
     groups["db"] = st.db_pids()
     groups["redis"] = st.redis_pids()
-    return {"name": name, "sc": sc, "port": port, "groups": groups,
-            "conns": sc.get("conns", SETTINGS["connections"])}
+    return {"name": name, "sc": sc, "port": port, "groups": groups, "instances": backends,
+            "conns": sc.get("conns", SETTINGS["connections"]), "orders": {}}
+
+
+def counted_orders(st: stk.Stack, t: dict, fn):
+    """Runs fn(); for a scenario that orders, adds what storefront_orders_total{result}
+    of its instances moved meanwhile to t["orders"]."""
+    if not t["sc"].get("orders"):
+        return fn()
+    before = st.order_results(t["instances"])
+    r = fn()
+    for k, v in st.order_results(t["instances"]).items():
+        t["orders"][k] = t["orders"].get(k, 0.0) + v - before.get(k, 0.0)
+    return r
+
+
+def orders_summary(orders: dict[str, float], seconds: float) -> dict:
+    return {"by_result": {k: int(v) for k, v in sorted(orders.items()) if v},
+            "confirmed_per_s": orders.get("confirmed", 0.0) / seconds if seconds else 0.0}
 
 
 def run_http(name: str, sc: dict, st: stk.Stack) -> list[dict]:
@@ -315,8 +355,8 @@ def run_group(names: list[str], st: stk.Stack) -> list[dict]:
                     nginx_port, lua, path, conns, each, f"{tag}-ng{i}")))
                 continue
             perf = start_perf(t["name"], t["groups"]["target"], each) if i == 0 else None
-            runs[t["name"]].append(measured(t["groups"], lambda: wrk(
-                t["port"], lua, path, t["conns"], each, f"{tag}-{t['name']}-{i}")))
+            runs[t["name"]].append(counted_orders(st, t, lambda: measured(t["groups"], lambda: wrk(
+                t["port"], lua, path, t["conns"], each, f"{tag}-{t['name']}-{i}"))))
             if perf:
                 finish_perf(t["name"], perf)
             settle(busy)
@@ -334,6 +374,10 @@ def run_group(names: list[str], st: stk.Stack) -> list[dict]:
                     "ratio": res["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
                     "x_cache": t["x_cache"], "background_cores": bg, "rounds": rounds,
                     "group": names if len(names) > 1 else None})
+        if t["sc"].get("orders"):
+            out[-1]["orders"] = orders_summary(t["orders"], res["duration_s"])
+        if t["sc"].get("audit"):
+            out[-1]["audit"] = st.audit(t["name"])
     return out
 
 
@@ -362,9 +406,10 @@ def finish_perf(name: str, perf) -> None:
     log(f"  perf profile: {RUN_DIR}/perf-{name}-flat.txt, -children.txt")
 
 
-def direct(op: str, threads: int, duration: float, mongo_url: str) -> dict:
-    argv = [str(DIRECT), "--uri", mongo_url, "--db", stk.DATABASE, "--coll", C, "--op", op,
-            "--threads", str(threads), "--duration", str(duration), "--names", str(stk.USERS)]
+def direct(op: str, threads: int, duration: float, mongo_url: str, coll: str = C,
+           names: int = stk.USERS, extra: tuple[str, ...] = ()) -> dict:
+    argv = [str(DIRECT), "--uri", mongo_url, "--db", stk.DATABASE, "--coll", coll, "--op", op,
+            "--threads", str(threads), "--duration", str(duration), "--names", str(names), *extra]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
     if out.returncode != 0 or line is None:
@@ -429,6 +474,53 @@ def merge_direct(runs: list[dict]) -> dict:
         for k, v in r.get("cpu", {}).items():
             m["cpu"][k] = m["cpu"].get(k, 0.0) + v
     return m
+
+
+def run_orders(name: str, sc: dict, st: stk.Stack) -> dict:
+    """POST /orders against one instance, direct_bench making the same MongoDB calls per
+    order (in its own collections) and the nginx ceiling, alternating in rounds; then
+    `storefront audit`. 64 connections saturate the box, so what storefront adds is the
+    driver's orders/s over storefront's - 1."""
+    conns = sc.get("conns", SETTINGS["connections"])
+    db = st.mongo()
+    direct("stock-setup", 1, 1, db.url, coll=stk.DIRECT_STOCK, names=stk.PRODUCTS,
+           extra=("--stock", str(stk.STOCK)))
+    nginx_port = st.nginx()
+    t = prepare_target(name, sc, st)
+    env = {"BENCH_ORDER_SKUS": str(sc["skus"])}
+    busy = st.all_pids()
+    if SETTINGS["warmup"] > 0:
+        wrk(t["port"], sc["lua"], sc["path"], conns, SETTINGS["warmup"], f"{name}-warm", env)
+        settle(busy)
+    bg = wait_quiet()
+    rounds = max(4, SETTINGS["rounds"])
+    each = SETTINGS["duration"] / rounds
+    d_runs, s_runs, n_runs = [], [], []
+    seq = ("nginx", "direct", "sf")
+    for i in range(rounds):
+        for who in (seq if i % 2 == 0 else tuple(reversed(seq))):
+            if who == "nginx":
+                n_runs.append(measured({"target": st.nginx_pids()}, lambda: wrk(
+                    nginx_port, sc["lua"], sc["path"], conns, each, f"{name}-ng{i}", env)))
+            elif who == "direct":
+                d_runs.append(measured({"db": st.db_pids()}, lambda: direct(
+                    sc["direct_op"], conns, each, db.url, coll=stk.DIRECT_STOCK, names=sc["skus"])))
+            else:
+                s_runs.append(counted_orders(st, t, lambda: measured(
+                    t["groups"], lambda: wrk(t["port"], sc["lua"], sc["path"], conns, each,
+                                             f"{name}-{i}", env))))
+            settle(busy)
+    dead = st.check_alive()
+    if dead:
+        raise RuntimeError(f"processes died during {name}: {dead}")
+    d, s, ceiling = merge_direct(d_runs), merge_runs(s_runs), merge_runs(n_runs)
+    return {"name": name, "kind": "orders", "what": sc["what"], "conns": conns,
+            "direct_op": sc["direct_op"], "direct": d, "result": s, "ceiling": ceiling,
+            "ratio": s["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
+            "added": d["ops_per_s"] / s["rps"] - 1 if s["rps"] else 0.0,
+            "added_p50": s["p50_ms"] * 1000 / d["p50_us"] - 1 if d["p50_us"] else 0.0,
+            "orders": orders_summary(t["orders"], s["duration_s"]), "audit": st.audit(name),
+            "background_cores": bg, "rounds": rounds}
 
 
 def run_client(name: str, sc: dict, st: stk.Stack) -> dict:
@@ -541,7 +633,8 @@ def run_micro(name: str, sc: dict, st: stk.Stack) -> dict:
             "context": data.get("context", {}), "background_cores": bg}
 
 
-RUNNERS = {"http": run_http, "driver": run_driver, "client": run_client, "micro": run_micro}
+RUNNERS = {"http": run_http, "driver": run_driver, "orders": run_orders, "client": run_client,
+           "micro": run_micro}
 
 RUN_DIR: Path
 STACK: stk.Stack
@@ -602,6 +695,12 @@ def main(argv: list[str]) -> int:
             for r in (rs if isinstance(rs, list) else [rs]):
                 results.append(r)
                 print(report.console_row(r), flush=True)
+                if r.get("audit"):
+                    log(f"  {r['name']}: storefront audit exit {r['audit']['rc']}: "
+                        f"{r['audit']['summary']}")
+                    if r["audit"]["rc"] != 0:
+                        failures.append(f"{r['name']}: storefront audit failed: "
+                                        f"{r['audit']['summary']}")
         versions = STACK.versions(BUILD)
     finally:
         log("stopping servers")

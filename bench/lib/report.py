@@ -12,6 +12,7 @@ TARGET_P99_MS = 10.0
 TARGET_DRIVER_ADDED = 0.10
 TARGET_GATEWAY = 0.25
 TARGET_SECOND_CALL_MS = 1.0
+TARGET_ORDER_ADDED = 0.15
 
 
 def _f(x: float, digits: int = 2) -> str:
@@ -43,6 +44,13 @@ def console_row(r: dict) -> str:
                 f" | storefront {s['rps']:>9,.0f} req/s mean {s['mean_ms']:6.2f} ms"
                 f" | added {r['added'] * 100:+.1f}% (p50 {r.get('added_p50', 0) * 100:+.1f}%)"
                 f"  errors {s['errors'] + d['errors']}")
+    if k == "orders":
+        d, s = r["direct"], r["result"]
+        return (f"  {r['name']:18} c={r['conns']:<4} {s['rps']:>8,.0f} orders/s  p50 {s['p50_ms']:6.2f} ms"
+                f"  p99 {s['p99_ms']:7.2f} ms  CPU {_cpu_us_per_req(s, 'target')} µs/order"
+                f" | direct {d['ops_per_s']:>8,.0f} orders/s p50 {d['p50_us'] / 1000:6.2f} ms"
+                f" | added {r['added'] * 100:+.1f}%  errors {s['errors'] + d['errors']}"
+                f"  ratio to nginx {r['ratio']:.2f}")
     if k == "client":
         sc = r["second_call"]
         st = r["steady_http_client"]
@@ -82,6 +90,18 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str, str]]:
         rows.append((f"{what} adds < {TARGET_DRIVER_ADDED:.0%} over the driver ({r['conns']} conn{plural})",
                      f"{r['added'] * 100:+.1f}% (p50: {r.get('added_p50', 0) * 100:+.1f}%)",
                      "yes" if r["added"] < TARGET_DRIVER_ADDED else "**no**", name))
+    for r in (r for r in results if r["kind"] == "orders"):
+        rows.append((f"POST /orders adds < {TARGET_ORDER_ADDED:.0%} over the same MongoDB calls "
+                     f"(direct_bench --op {r['direct_op']}, {r['conns']} conns)",
+                     f"{r['added'] * 100:+.1f}% (p50: {r.get('added_p50', 0) * 100:+.1f}%)",
+                     "yes" if r["added"] < TARGET_ORDER_ADDED else "**no**", r["name"]))
+    audited = [r for r in results if r.get("audit")]
+    if audited:
+        bad = [f"{r['name']}: {r['audit']['summary']}" for r in audited if r["audit"]["rc"] != 0]
+        rows.append(("`storefront audit` passes after every order scenario",
+                     "; ".join(bad) if bad else ", ".join(f"{r['name']}: {r['audit']['summary']}"
+                                                          for r in audited),
+                     "yes" if not bad else "**no**", "order scenarios"))
     d, g3, g1 = by.get("mixed-direct"), by.get("mixed-gw3"), by.get("mixed-gw1")
     if d and g3:
         ov = 1 - g3["result"]["rps"] / d["result"]["rps"]
@@ -107,7 +127,7 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str, str]]:
     for r in results:
         if r["kind"] == "http":
             errs.append((r["name"], r["result"]["errors"]))
-        elif r["kind"] == "driver":
+        elif r["kind"] in ("driver", "orders"):
             errs.append((r["name"], r["result"]["errors"] + r["direct"]["errors"]))
     if errs:
         bad = [f"{n}: {e}" for n, e in errs if e]
@@ -247,6 +267,8 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
                      f"{_cpu_us_per_req(x, 'db')} | {_cpu_us_per_req(x, 'target')} | {_other_cores(x):.2f} |")
         L.append("")
 
+    orders_section(L, results)
+
     by = {r["name"]: r for r in results}
     pairs = [(base, [n for n in others if n in by]) for base, others in
              (("mixed-direct", ("mixed-gw1", "mixed-gw3")), ("gw-users-direct", ("gw-users-gw3",)))
@@ -335,6 +357,48 @@ def write(md_path: Path, results: list[dict], meta: dict) -> tuple[Path, Path | 
     L.append("")
     md_path.write_text("\n".join(L))
     return md_path, png if has_png else None
+
+
+def orders_section(L: list[str], results: list[dict]) -> None:
+    """POST /orders vs the driver, and the orders and audit of every scenario that ordered."""
+    orders = [r for r in results if r["kind"] == "orders"]
+    if orders:
+        L.append("## Orders: storefront vs the C driver directly")
+        L.append("")
+        L.append("wrk runs `bench/lua/orders.lua` (POST /orders of one unit, a new Idempotency-Key "
+                 "each) against one instance; `bench/direct/direct_bench --op order` makes the same "
+                 "MongoDB calls per order with N threads (the order document inserted pending, the "
+                 "conditional reserve, the confirm, the order set confirmed) in collections of its "
+                 "own; nginx answers the same requests with a fixed 201. Rounds alternate nginx, "
+                 "driver, storefront. At 64 connections the box is saturated: added = the driver's "
+                 "orders/s / storefront's - 1. Confirmed orders come from `storefront_orders_total`.")
+        L.append("")
+        L.append("| scenario | conns | storefront orders/s | confirmed | p50 ms | p99 ms | errors | "
+                 "storefront CPU µs/order | MongoDB CPU µs/order | driver orders/s | driver p50 ms | "
+                 "driver p99 ms | added | added to p50 | nginx req/s | ratio to nginx | other cores |")
+        L.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for r in orders:
+            d, x = r["direct"], r["result"]
+            L.append(f"| `{r['name']}` | {r['conns']} | {_f(x['rps'], 0)} | "
+                     f"{r['orders']['by_result'].get('confirmed', 0):,} | {x['p50_ms']:.2f} | "
+                     f"{x['p99_ms']:.2f} | {x['errors'] + d['errors']} | {_cpu_us_per_req(x, 'target')} | "
+                     f"{_cpu_us_per_req(x, 'db')} | {_f(d['ops_per_s'], 0)} | {d['p50_us'] / 1000:.2f} | "
+                     f"{d['p99_us'] / 1000:.2f} | {r['added'] * 100:+.1f}% | "
+                     f"{r.get('added_p50', 0) * 100:+.1f}% | {_f(r['ceiling']['rps'], 0)} | "
+                     f"{r['ratio']:.2f} | {_other_cores(x):.2f} |")
+        L.append("")
+    audited = [r for r in results if r.get("audit") or r.get("orders")]
+    if audited:
+        L.append("## Orders by result and `storefront audit` after each scenario")
+        L.append("")
+        L.append("| scenario | orders by result (storefront_orders_total) | confirmed orders/s | audit exit | audit |")
+        L.append("|---|---|--:|--:|---|")
+        for r in audited:
+            o, a = r.get("orders", {}), r.get("audit", {})
+            by_result = ", ".join(f"{k} {v:,}" for k, v in o.get("by_result", {}).items()) or "-"
+            L.append(f"| `{r['name']}` | {by_result} | {_f(o.get('confirmed_per_s', 0), 0)} | "
+                     f"{a.get('rc', '-')} | {a.get('summary', '-')} |")
+        L.append("")
 
 
 def console_summary(results: list[dict]) -> str:

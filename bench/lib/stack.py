@@ -1,6 +1,7 @@
 """The servers bench/run starts on loopback, started lazily and stopped at the end.
 
-the MongoDB stand-in (1000 helloDoc users, index on name), redis-server standalone, a
+the MongoDB stand-in (1000 helloDoc users, index on name, 1000 products with stock),
+redis-server standalone, a
 6-node Redis Cluster, storefront instances in several configurations, nginx
 serving the same response bytes as static files (the ceiling), and HAProxy in
 front of 1 or 3 storefront instances (the gateway). Process helpers come from
@@ -25,6 +26,12 @@ COLLECTION = "helloDoc"
 DATABASE = "somedb"
 USERS = 1000
 PRODUCTS = 1000
+# Units per SKU: plenty for every order scenario (64 connections buying one SKU for a
+# whole run stay far below), so no order is short unless a scenario wants it.
+STOCK = int(os.environ.get("BENCH_STOCK") or 10_000_000)
+# direct_bench's stock and orders (bench/direct): apart from the real `stock` and
+# `orders`, so its orders never confuse `storefront audit` of storefront's own.
+DIRECT_STOCK = "bench_direct_stock"
 CATEGORIES = ("phones", "tablets", "laptops", "watches", "headphones", "accessories")
 
 
@@ -99,6 +106,9 @@ def http_get(port: int, path: str, timeout: float = 10.0) -> tuple[int, dict[str
         conn.close()
 
 
+ORDER_SAMPLE = re.compile(r'^storefront_orders_total\{[^}]*result="([a-z_]+)"[^}]*\}\s+(\S+)$', re.M)
+
+
 # ----------------------------------------------------------------- the stack
 class Stack:
     """Starts what the scenarios need, once; remembers every process to stop it."""
@@ -123,9 +133,38 @@ class Stack:
             self._mongo = m
             self.procs["mongo"] = [m]
             out = servers.run_fill(m.url, COLLECTION, USERS, DATABASE)
-            out += servers.run_fill_products(m.url, PRODUCTS, None, DATABASE)
-            (self.run_dir / "fill.log").write_text(out)
+            fill = self.cli("fill", "--products", str(PRODUCTS), "--stock", str(STOCK))
+            if fill.returncode != 0:
+                raise RuntimeError(f"storefront fill --products --stock: {fill.stdout}{fill.stderr}")
+            (self.run_dir / "fill.log").write_text(out + fill.stdout + fill.stderr)
         return self._mongo
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """`storefront <args>` (fill, audit) against the stand-in, as the servers see it."""
+        env = {"PATH": os.environ.get("PATH", ""), "MONGODB_URL": self.mongo().url,
+               "MONGODB_DATABASE_NAME": DATABASE, "LOG_LEVEL": "warn"}
+        return subprocess.run([str(servers.BUILD_DIR / "storefront"), *args], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def audit(self, name: str) -> dict:
+        """`storefront audit` after a scenario: rc 0 clean, 1 a violation, 2 it could not run."""
+        out = self.cli("audit", timeout=600)
+        text = out.stdout + out.stderr
+        (self.run_dir / f"audit-{name}.log").write_text(text)
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        summary = next((ln for ln in reversed(lines) if ln.startswith("audit:")), lines[-1] if lines else "")
+        return {"rc": out.returncode, "summary": summary, "violations": lines[:20] if out.returncode else []}
+
+    def order_results(self, names: list[str]) -> dict[str, float]:
+        """storefront_orders_total by result, summed over these instances' /metrics."""
+        total: dict[str, float] = {}
+        for n in names:
+            status, _, body = http_get(self._sf[n].port, "/metrics")
+            if status != 200:
+                raise RuntimeError(f"GET /metrics on storefront-{n}: {status}")
+            for m in ORDER_SAMPLE.finditer(body.decode()):
+                total[m.group(1)] = total.get(m.group(1), 0.0) + float(m.group(2))
+        return total
 
     def redis(self) -> servers.RedisServer:
         if self._redis is None:
@@ -236,6 +275,19 @@ class Stack:
                 if status != 200:
                     raise RuntimeError(f"GET {path} on storefront: {status}")
                 (root / "catalog" / name).write_bytes(body)
+            # Orders: one SKU's stock and the 201 of one real order (which `storefront
+            # audit` counts like every other).
+            status, _, body = http_get(src.port, "/catalog/products/sku-00000/stock")
+            if status != 200:
+                raise RuntimeError(f"GET /catalog/products/sku-00000/stock: {status} {body[:200]!r}")
+            (root / "catalog" / "stock.json").write_bytes(body)
+            conn.request("POST", "/orders", body=json.dumps(
+                {"customer_id": "bench-ceiling", "items": [{"sku": "sku-00000", "quantity": 1}]}),
+                headers={"Content-Type": "application/json"})
+            res = conn.getresponse()
+            order_body = res.read().decode().replace("'", "")
+            if res.status != 201:
+                raise RuntimeError(f"POST /orders on storefront: {res.status} {order_body[:200]}")
             conn.close()
             # POST answers 201 with a user document of the same shape.
             post_body = sample.decode().replace("'", "")
@@ -280,6 +332,8 @@ http {{
     # categories (a CDN serving storefront's answers would hold these).
     location /catalog/products/ {{ alias {root}/catalog/products/; }}
     location = /catalog/categories {{ try_files /catalog/categories.json =404; }}
+    location ~ ^/catalog/products/[^/]+/stock$ {{ try_files /catalog/stock.json =404; }}
+    location = /orders {{ return 201 '{order_body}'; }}
     location = /catalog/products {{
       set $list /catalog/list.json;
       if ($arg_category) {{ set $list /catalog/list-$arg_category.json; }}

@@ -5,22 +5,13 @@
 -- The categories are the ones `storefront fill --products` writes.
 package.path = (os.getenv("BENCH_LUA_DIR") or "bench/lua") .. "/?.lua;" .. package.path
 local report = require("report")
+local shop = require("shop")
 setup, done = report.setup, report.done
-
-local products = tonumber(os.getenv("BENCH_PRODUCTS") or "1000")
-local categories = {"phones", "tablets", "laptops", "watches", "headphones", "accessories"}
 
 function init(args)
   report.seed()
 end
 
 function request()
-  local r = math.random(100)
-  if r <= 70 then
-    return wrk.format("GET", string.format("/catalog/products/sku-%05d", math.random(0, products - 1)))
-  elseif r <= 90 then
-    return wrk.format("GET", "/catalog/products?category=" .. categories[math.random(#categories)] ..
-                             "&limit=20")
-  end
-  return wrk.format("GET", "/catalog/categories")
+  return shop.browse()
 end

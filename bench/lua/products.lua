@@ -3,14 +3,13 @@
 --   BENCH_PRODUCTS (1000)
 package.path = (os.getenv("BENCH_LUA_DIR") or "bench/lua") .. "/?.lua;" .. package.path
 local report = require("report")
+local shop = require("shop")
 setup, done = report.setup, report.done
-
-local products = tonumber(os.getenv("BENCH_PRODUCTS") or "1000")
 
 function init(args)
   report.seed()
 end
 
 function request()
-  return wrk.format("GET", string.format("/catalog/products/sku-%05d", math.random(0, products - 1)))
+  return wrk.format("GET", "/catalog/products/" .. shop.random_sku())
 end
