@@ -373,7 +373,7 @@ def run_group(names: list[str], st: stk.Stack) -> list[dict]:
                     "result": res, "ceiling": ceiling,
                     "ratio": res["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
                     "x_cache": t["x_cache"], "background_cores": bg, "rounds": rounds,
-                    "group": names if len(names) > 1 else None})
+                    "group": names if len(names) > 1 else None, "instances": len(t["instances"])})
         if t["sc"].get("orders"):
             out[-1]["orders"] = orders_summary(t["orders"], res["duration_s"])
         if t["sc"].get("audit"):
