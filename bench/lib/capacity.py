@@ -4,17 +4,18 @@
         [--load 20000] [--cpu-request 1] [--target 0.6] [--zones 3]
 
 Scenarios are read from every file; a later file wins for a scenario both measured. For
-each traffic profile it takes the bench scenario that measures it; until bench/run has the
-`browse` and `sale-day` profiles it falls back to the proxies of PROFILES and says so: a
-scenario, or a mix of scenarios weighted like bench/lua/mixed.lua (its CPU per request is
-the weighted mean; it has no latency of its own). Per profile:
+each traffic profile it takes the bench scenario that measures it, or the first proxy of
+PROFILES the files have, and says so. `sale-day` is bench/run's own scenario (bench/lua/
+sale-day.lua: 75 % browsing, 15 % stock checks, 10 % orders, through HAProxy to 3
+instances); its CPU per request is the instances' together. Per profile:
 
   CPU per request  c = storefront's user+system CPU / requests (bench/run's accounting)
   pod rate         r = target * cpu_request / c         (req/s per pod at the HPA target)
   pods             n = ceil(load / r)
   zone down        n * zones / (zones - 1), rounded up  (one zone lost, the rest still at target)
 
-and the req/s and p99 the scenario measured (64 connections, one instance).
+and the req/s and p99 the scenario measured (64 connections; one instance unless the row
+says how many shared them).
 """
 from __future__ import annotations
 
@@ -24,14 +25,10 @@ import math
 import sys
 from pathlib import Path
 
-# bench/lua/mixed.lua, the sale-day mix. Every POST invalidates the cached list, so the
-# list counts as a miss (`users-nocache`): the expensive end of what the mix can cost.
-SALE_DAY_MIX = {"user-by-name": 0.5, "users-nocache": 0.3, "count": 0.1, "post": 0.1}
-
 # profile -> candidates, the real scenario first, then proxies in order of preference
 PROFILES = {
     "browse": ["browse", "users-redis"],
-    "sale-day": ["sale-day", SALE_DAY_MIX],
+    "sale-day": ["sale-day"],
     "sale-day mix, slow database": ["mixed-direct"],
     "lookup by name, uncached": ["user-by-name"],
     "POST /users": ["post"],
@@ -56,18 +53,13 @@ def figures(result: dict) -> dict:
             "cpu_us": 1e6 * res["cpu"]["target"] / res["requests"]}
 
 
-def measure(candidate, results) -> dict | None:
-    if isinstance(candidate, str):
-        if candidate not in results:
-            return None
-        tag, result = results[candidate]
-        return {"name": f"`{candidate}` ({tag})", **figures(result)}
-    if not all(name in results for name in candidate):
+def measure(candidate: str, results) -> dict | None:
+    if candidate not in results:
         return None
-    cpu = sum(w * figures(results[n][1])["cpu_us"] for n, w in candidate.items())
-    parts = " + ".join(f"{w:.0%} `{n}`" for n, w in candidate.items())
-    tags = ", ".join(sorted({results[n][0] for n in candidate}))
-    return {"name": f"mix: {parts} ({tags})", "rps": None, "p99_ms": None, "cpu_us": cpu}
+    tag, result = results[candidate]
+    shared = result.get("instances", 1)
+    via = f", HAProxy -> {shared} instances" if shared > 1 else ""
+    return {"name": f"`{candidate}` ({tag}{via})", **figures(result)}
 
 
 def rows(results, load: float, cpu_request: float, target: float, zones: int):
@@ -85,15 +77,13 @@ def rows(results, load: float, cpu_request: float, target: float, zones: int):
 
 
 def table(paths: list[Path], load: float, cpu_request: float, target: float, zones: int) -> str:
-    out = [f"| profile | measured by (run) | req/s (1 instance) | p99 ms | "
+    out = [f"| profile | measured by (run) | req/s measured | p99 ms | "
            f"CPU µs/req | req/s per pod at {target:.0%} of {cpu_request:g} core | "
            f"pods for {load:,.0f} req/s | with a zone down ({zones} zones) |",
            "|---|---|--:|--:|--:|--:|--:|--:|"]
     for r in rows(scenarios(paths), load, cpu_request, target, zones):
-        rps = f"{r['rps']:,.0f}" if r["rps"] is not None else "-"
-        p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
         by = f"proxy: {r['name']}" if r["proxy"] else r["name"]
-        out.append(f"| {r['profile']} | {by} | {rps} | {p99} | {r['cpu_us']:.0f} | "
+        out.append(f"| {r['profile']} | {by} | {r['rps']:,.0f} | {r['p99_ms']:.2f} | {r['cpu_us']:.0f} | "
                    f"{r['pod_rate']:,.0f} | {r['pods']} | {r['pods_zone_down']} |")
     return "\n".join(out)
 
