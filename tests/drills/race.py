@@ -4,8 +4,9 @@ Each buyer is a thread with its own keep-alive session. It places orders of one
 unit, each under a new Idempotency-Key, until the SKU is sold out (409
 "Insufficient stock"). An order without a final answer is sent again with the
 same key and body, as a checkout does: on no answer (the instance died under
-it), on 502/503/504, and on 409 + Retry-After (the key's first request is still
-pending, e.g. on the killed instance until the sweep settles it). Every answer
+it), on 502/503/504, on 429 (the gateway's per-client limit; one address sends
+every buyer's orders here) and on 409 + Retry-After (the key's first request is
+still pending, e.g. on the killed instance until the sweep settles it). Every answer
 is recorded; a key is settled by a 201 or an insufficient-stock 409.
 
 Always bounded: each key gives up after key_timeout seconds, every buyer after
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-RETRIED = {502, 503, 504}
+RETRIED = {429, 502, 503, 504}
 
 
 def sold_out(r: requests.Response) -> bool:
