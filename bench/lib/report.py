@@ -367,9 +367,9 @@ def orders_section(L: list[str], results: list[dict]) -> None:
         L.append("")
         L.append("wrk runs `bench/lua/orders.lua` (POST /orders of one unit, a new Idempotency-Key "
                  "each) against one instance; `bench/direct/direct_bench --op order` makes the same "
-                 "MongoDB calls per order with N threads (the order document inserted pending, the "
-                 "conditional reserve, the confirm, the order set confirmed) in collections of its "
-                 "own; nginx answers the same requests with a fixed 201. Rounds alternate nginx, "
+                 "MongoDB calls per order with N threads (the order inserted pending, the conditional "
+                 "reserve, the order to confirmed, the confirm, the order to done) in collections "
+                 "of its own; nginx answers the same requests with a fixed 201. Rounds alternate nginx, "
                  "driver, storefront. At 64 connections the box is saturated: added = the driver's "
                  "orders/s / storefront's - 1. Confirmed orders come from `storefront_orders_total`.")
         L.append("")
