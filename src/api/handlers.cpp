@@ -193,7 +193,6 @@ Api::Api(ApiOptions options, ApiDeps deps)
                   options_.retry_after_s);
 }
 
-
 void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http::Reply reply) {
   const RouteMatch match = match_route(request.target());
   auto ex =
