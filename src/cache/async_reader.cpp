@@ -160,7 +160,14 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
       if (reply.error) fail(ErrorKind::kUnavailable, "connection set-up: " + reply.message);
       return;
     }
-    if (reply.error) return pending.done(Error{ErrorKind::kInvalid, std::move(reply.message)});
+    if (reply.error) {
+      // kInvalid: Redis is up, the blocking client follows the reply (MOVED,
+      // LOADING, ...). Refused credentials are a failure, so that the breaker
+      // opens instead of every request paying a round trip for the refusal.
+      const auto kind =
+          is_refused_credentials(reply.message) ? ErrorKind::kUnavailable : ErrorKind::kInvalid;
+      return pending.done(Error{kind, std::move(reply.message)});
+    }
     pending.done(std::move(reply.values));
   }
 

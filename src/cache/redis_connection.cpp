@@ -87,6 +87,11 @@ Error error_from_reply(std::string_view message) {
   return Error{ErrorKind::kInternal, fmt::format("redis: {}", message)};
 }
 
+bool is_refused_credentials(std::string_view message) {
+  return starts_with(message, "NOAUTH") || starts_with(message, "WRONGPASS") ||
+         starts_with(message, "NOPERM");
+}
+
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& host, int port,
                                                      const ConnectOptions& options,
                                                      Deadline deadline) {

@@ -64,6 +64,10 @@ struct ConnectOptions {
 // Maps a Redis error reply ("MOVED ...", "LOADING ...", "WRONGTYPE ...") to an Error.
 Error error_from_reply(std::string_view message);
 
+// True for the replies of a server that refuses our credentials (NOAUTH,
+// WRONGPASS, NOPERM): unlike a redirect or LOADING, no retry will fix them.
+bool is_refused_credentials(std::string_view message);
+
 class Connection {
  public:
   // Connects (bounded by min(connect_timeout, deadline)), then AUTH and SELECT
