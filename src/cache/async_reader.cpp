@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/execution/context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -242,6 +243,10 @@ std::shared_ptr<AsyncConnection> AsyncReader::connection(const asio::any_io_exec
 bool AsyncReader::mget(const asio::any_io_executor& executor,
                        std::span<const std::string_view> keys, int slot, Deadline deadline,
                        MgetCallback done) {
+  if (const auto* io = executor.target<asio::io_context::executor_type>();
+      io && !io->running_in_this_thread()) {
+    return false;
+  }
   auto node = route_(slot);
   if (!node) return false;
   std::vector<std::string_view> args;

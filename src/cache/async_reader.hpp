@@ -59,7 +59,9 @@ class AsyncReader {
   // possibly before mget returns. Bounded by the deadline and the command
   // timeout (which, as in the blocking client, covers connecting too).
   // Returns false, without calling
-  // `done`, when no node is known for the slot yet.
+  // `done`, when no node is known for the slot yet, or when called from
+  // another thread than an io_context executor's own (the connections have no
+  // locks: the caller falls back to the blocking client).
   bool mget(const boost::asio::any_io_executor& executor, std::span<const std::string_view> keys,
             int slot, Deadline deadline, MgetCallback done);
 

@@ -1,5 +1,6 @@
 #include "cache/read_through.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <memory>
 
 namespace storefront::cache {
@@ -34,6 +35,17 @@ void ReadThrough::read(const store::Call& call, CacheKey key, LoadOptions option
   if (!call.executor || !cache_.async_reads()) {
     return load_on_worker(call, std::move(key), options, std::move(load), std::move(done));
   }
+  // The non-blocking read must run on the request's I/O thread, and a caller
+  // may be elsewhere: an order prices its next item from the worker that
+  // loaded the previous one. dispatch() runs it inline when already there.
+  boost::asio::dispatch(call.executor, [this, call, key = std::move(key), options,
+                                        load = std::move(load), done = std::move(done)]() mutable {
+    lookup_on_io_thread(call, std::move(key), options, std::move(load), std::move(done));
+  });
+}
+
+void ReadThrough::lookup_on_io_thread(const store::Call& call, CacheKey key, LoadOptions options,
+                                      Load load, store::Done<store::Served> done) {
   auto lookup_key = key;
   cache_.lookup_async(lookup_key, call.deadline, call.executor,
                       [this, call, key = std::move(key), options, load = std::move(load),

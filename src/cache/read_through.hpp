@@ -12,7 +12,8 @@ namespace storefront::cache {
 // The cached read path every caching decorator shares: an L1 hit and a
 // Redis hit (non-blocking, on the request's I/O thread) answer without a
 // worker; anything else runs get_or_load, and with it the store's blocking
-// loader, on a worker.
+// loader, on a worker. `read` may be called from any thread; `done` runs on
+// the I/O thread or on a worker.
 class ReadThrough {
  public:
   using Load = std::function<Result<std::string>(Deadline)>;
@@ -26,6 +27,8 @@ class ReadThrough {
   Offloader& offloader() { return offloader_; }
 
  private:
+  void lookup_on_io_thread(const store::Call& call, CacheKey key, LoadOptions options, Load load,
+                           store::Done<store::Served> done);
   void load_on_worker(const store::Call& call, CacheKey key, LoadOptions options, Load load,
                       store::Done<store::Served> done);
 

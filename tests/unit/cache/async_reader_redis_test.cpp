@@ -12,8 +12,11 @@
 
 #include "cache/async_reader.hpp"
 #include "cache/crc16.hpp"
+#include "cache/read_through.hpp"
 #include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
+#include "common/offloader.hpp"
+#include "common/worker_pool.hpp"
 #include "obs/metrics.hpp"
 #include "redis_harness.hpp"
 
@@ -36,6 +39,7 @@ class IoThread {
     thread_.join();
   }
   boost::asio::any_io_executor executor() { return context_.get_executor(); }
+  bool runs_here() { return context_.get_executor().running_in_this_thread(); }
 
   // Runs `start(done)` on the I/O thread and waits for `done(value)`.
   template <class T, class Start>
@@ -148,6 +152,47 @@ TEST_F(AsyncReaderTest, DeadServerFailsFastAndIsReconnected) {
   ASSERT_TRUE(server_->start());
   auto again = mget(reader, {"k"});
   EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+// The connections have no locks: a caller on another thread is refused (the
+// cache then falls back to the blocking client) rather than racing the I/O
+// thread.
+TEST_F(AsyncReaderTest, MgetFromAnotherThreadIsRefused) {
+  AsyncReader reader(config(), fixed_route(port_), registry_);
+  ASSERT_TRUE(mget(reader, {"k"}).ok());
+  const std::array<std::string_view, 1> keys{"k"};
+  bool called = false;
+  EXPECT_FALSE(reader.mget(io_.executor(), keys, key_slot("k"), later(),
+                           [&](Result<Values>) { called = true; }));
+  EXPECT_FALSE(called);
+}
+
+// An order prices its items one after the other, the next from the worker
+// that loaded the previous one: the Redis read still runs on the request's
+// I/O thread, and a hit is answered there without a worker.
+TEST_F(AsyncReaderTest, ReadThroughFromAWorkerReadsRedisOnTheIoThread) {
+  ResponseCache cache(make_redis_client(config(), registry_), CacheSettings{}, registry_);
+  WorkerPool pool(1, 16);
+  Offloader offloader(pool);
+  ReadThrough reads(cache, offloader);
+  auto key = users_list_key("db", "coll");
+  auto loader = [](Deadline) -> Result<std::string> { return std::string("body"); };
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  cache.flush_writes();
+
+  std::promise<std::pair<store::Source, bool>> answered;
+  const auto io_thread = io_.executor();
+  std::thread elsewhere([&] {
+    reads.read(store::Call{later(), io_thread}, key, LoadOptions{}, loader,
+               [&](Result<store::Served> served) {
+                 const bool on_io = io_.runs_here();
+                 answered.set_value({served ? served->source : store::Source::kUncached, on_io});
+               });
+  });
+  elsewhere.join();
+  auto [source, on_io_thread] = answered.get_future().get();
+  EXPECT_EQ(source, store::Source::kHit);
+  EXPECT_TRUE(on_io_thread);
 }
 
 class PasswordAsyncReaderTest : public AsyncReaderTest {
