@@ -1,19 +1,19 @@
-"""Tests of scripts/mongo-init.sh without Docker or MongoDB.
+"""Tests of deploy/mongo/init.js and its wrapper scripts/mongo-init.sh, with the real mongosh
+(npm, installed by scripts/bootstrap) against the MongoDB stand-in, without Docker.
 
-The script drives the cluster only through `docker compose exec -T <service>
-mongosh --eval <tagged JS>`. These tests put a fake `docker` first on PATH: it
-runs this very file as a program (see fake_main below), which keeps a JSON
-model of the cluster, answers each tagged query the way the real cluster
-would, enforces the ordering rules the script has to respect (initiate before
-anything else, the first user only through the localhost exception and on the
-primary, authentication for everything after that, addShard seeds that match
-the replica set members) and logs every call.
+The wrapper drives the cluster only through `docker compose exec -T <service> mongosh
+--file /dev/stdin` with init.js piped in. These tests put a fake `docker` first on PATH: it
+runs this very file as a program (see fake_main below), which logs the call, checks that
+init.js is what comes in on stdin, and runs the real mongosh on it against the stand-in, with
+the environment the exec passes (and nothing from the caller's). The stand-in keeps the
+documents, indexes and config.collections; what it cannot play - replica sets, users and
+authentication, sharding - comes from tests/deploy/mongo_init_fake.js, loaded before init.js,
+which answers those commands from a JSON model of the cluster and enforces the ordering rules.
 
-What is covered here: argument handling, the .env parsing, the decisions the
-script makes from what the cluster reports (idempotence: a second run makes no
-change and prints the same report; partial states are completed, not redone),
-failure messages, and that the script's topology matches compose.yaml. What
-the JavaScript does inside a real mongosh is checked on a Docker host
+Covered: argument handling, .env parsing, the steps' decisions and their order, idempotence
+(a second run changes nothing and prints the same summary), completion of partial states,
+the fill on the stand-in, the JSON summary, failures and the agreement with compose.yaml.
+What only a real cluster shows (keyFile auth, elections) is checked on a Docker host
 (docs/deployment.md, "What is verified where").
 """
 import json
@@ -26,37 +26,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "mongo-init.sh"
+INIT_JS = REPO / "deploy" / "mongo" / "init.js"
+FAKE_JS = Path(__file__).resolve().parent / "mongo_init_fake.js"
 COMPOSE_FILE = REPO / "compose.yaml"
+CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
+MONGOSH = CACHE / "mongosh" / "node_modules" / ".bin" / "mongosh"
 
 SECRETS = {
     "MONGO_ADMIN_PASSWORD": "adm1n-pw",
     "MONGO_APP_PASSWORD": "app-pw",
     "MONGO_MONITOR_PASSWORD": "mon-pw",
 }
-MUTATING = {"rs-initiate", "create-admin", "add-shard", "shard-collection", "fill"}
+MUTATING = ("initiate", "create-admin", "create-user", "add-shard", "shard-collection")
 
 
 # ------------------------------------------------------------- the fake
-def load():
-    with open(os.environ["FAKE_MONGO_STATE"]) as f:
-        return json.load(f)
-
-
-def save(state):
-    with open(os.environ["FAKE_MONGO_STATE"], "w") as f:
-        json.dump(state, f, indent=1, sort_keys=True)
-
-
-def out(*lines):
-    for line in lines:
-        print("@@ " + line)
-
-
-def fail(msg, code=1):
-    print("MongoServerError: " + msg)
-    sys.exit(code)
-
-
 def parse_exec(argv):
     """argv after 'compose': [-f FILE] exec -T (-e K=V)* SVC mongosh args..."""
     i = 0
@@ -78,184 +62,39 @@ def parse_exec(argv):
             i += 2
         else:
             raise SystemExit(f"fake: unexpected exec flag {argv[i]}")
-    svc = argv[i]
-    cmd = argv[i + 1:]
-    return compose_file, tty_off, env, svc, cmd
+    return compose_file, tty_off, env, argv[i], argv[i + 1:]
 
 
 def fake_main():
     argv = sys.argv[1:]
     if argv[:1] != ["compose"]:
         raise SystemExit(f"fake docker: only 'compose' is supported, got {argv}")
-    argv = argv[1:]
-    if argv == ["version"]:
+    if argv[1:] == ["version"]:
         print("Docker Compose version v2.40.3 (fake)")
         return
-    compose_file, tty_off, env, svc, cmd = parse_exec(argv)
-    state = load()
-    entry = {"svc": svc, "env": env, "cmd": cmd[:-1], "compose_file": compose_file}
-    js = cmd[-1] if cmd else ""
-    m = re.search(r"/\*q:([a-z-]+)\*/", js)
-    entry["q"] = m.group(1) if m else None
-    entry["auth"] = "SF_AUTH_USER" in js
+    compose_file, tty_off, env, svc, cmd = parse_exec(argv[1:])
+    stdin_is_init_js = sys.stdin.buffer.read() == INIT_JS.read_bytes()
+    with open(os.environ["FAKE_MONGO_STATE"]) as f:
+        state = json.load(f)
     with open(os.environ["FAKE_MONGO_LOG"], "a") as f:
-        f.write(json.dumps(entry) + "\n")
-
+        f.write(json.dumps({"svc": svc, "env": env, "cmd": cmd, "step": env.get("MONGO_INIT_STEP"),
+                            "compose_file": compose_file}) + "\n")
     if not tty_off:
         raise SystemExit("fake: exec without -T would need a TTY")
-    if cmd[:1] != ["mongosh"] or "--eval" not in cmd:
-        raise SystemExit(f"fake: expected mongosh --eval, got {cmd}")
-    port = int(cmd[cmd.index("--port") + 1])
-    if svc in state.get("down", []):
+    if cmd[:1] != ["mongosh"] or cmd[-2:] != ["--file", "/dev/stdin"] or not stdin_is_init_js:
+        raise SystemExit(f"fake: expected mongosh --file /dev/stdin with init.js on stdin, got {cmd}")
+    node = state["services"].get(svc)
+    if node is None or svc in state.get("down", []):
         print(f"service {svc} is not running", file=sys.stderr)
         sys.exit(1)
-
-    node = state["services"].get(svc)
-    if node is None:
-        print(f"no such service: {svc}", file=sys.stderr)
+    if cmd[cmd.index("--port") + 1] != str(node["port"]):
+        print(f"MongoNetworkError: connect ECONNREFUSED 127.0.0.1:{cmd[cmd.index('--port') + 1]}")
         sys.exit(1)
-    if node["port"] != port:
-        fail(f"connect ECONNREFUSED 127.0.0.1:{port}")
-    kind = node["kind"]
-    rs_name = "configrs" if kind == "mongos" else node["rs"]
-    rs = state["rs"][rs_name]
-
-    def check_auth():
-        if not entry["auth"]:
-            return
-        u, p = env.get("SF_AUTH_USER"), env.get("SF_AUTH_PASSWORD")
-        if kind == "mongos" and not state["rs"]["configrs"]["initialized"]:
-            out("auth-failed could not reach config servers")
-            sys.exit(3)
-        if rs["users"].get(u, {}).get("pwd") != p:
-            out("auth-failed Authentication failed.")
-            sys.exit(3)
-
-    def require_auth():
-        if not entry["auth"]:
-            fail("command requires authentication", 13)
-
-    def primary_svc():
-        return rs["members"][state.get("primary_index", 0)] if rs["initialized"] else None
-
-    def require_primary():
-        if svc != primary_svc():
-            fail("NotWritablePrimary: not primary", 1)
-
-    check_auth()
-    q = entry["q"]
-    if q == "rs-state":
-        out("initialized" if rs["initialized"] else "uninitialized")
-    elif q == "rs-initiate":
-        cfg = json.loads(env["SF_RS_CONFIG"])
-        if cfg["_id"] != rs_name:
-            fail(f"replSet name mismatch {cfg['_id']} != {rs_name}")
-        if bool(cfg.get("configsvr")) != (kind == "configsvr"):
-            fail("configsvr flag does not match the node's --configsvr")
-        hosts = [mm["host"] for mm in cfg["members"]]
-        want = [f"{mm}:{state['services'][mm]['port']}" for mm in rs["members"]]
-        if hosts != want:
-            fail(f"members {hosts} != {want}")
-        if rs["initialized"]:
-            out("already")
-        else:
-            rs["initialized"] = True
-            rs["config"] = cfg
-            state["mutations"].append(f"initiate {rs_name}")
-            out("initiated")
-    elif q == "primary":
-        if rs["initialized"] and not state.get("no_primary"):
-            p = primary_svc()
-            out(f"{p}:{state['services'][p]['port']}")
-    elif q == "auth-check":
-        u, p = env["SF_CHECK_USER"], env["SF_CHECK_PASSWORD"]
-        out("auth-ok" if rs["users"].get(u, {}).get("pwd") == p else "auth-failed")
-    elif q == "create-admin":
-        if not rs["initialized"]:
-            fail("NotYetInitialized", 94)
-        require_primary()
-        if rs["users"]:
-            out("unauthorized")
-        else:
-            rs["users"][env["SF_NEW_USER"]] = {"pwd": env["SF_NEW_PASSWORD"], "roles": [{"role": "root", "db": "admin"}]}
-            state["mutations"].append(f"create-admin {rs_name} {env['SF_NEW_USER']}")
-            out("created")
-    elif q == "ensure-user":
-        require_auth()
-        require_primary()
-        u = env["SF_NEW_USER"]
-        if u in rs["users"]:
-            out("exists")
-        else:
-            rs["users"][u] = {"pwd": env["SF_NEW_PASSWORD"], "roles": json.loads(env["SF_NEW_ROLES"])}
-            state["mutations"].append(f"create-user {rs_name} {u}")
-            out("created")
-    elif q == "mongos-ready":
-        require_auth()
-        assert kind == "mongos"
-        out("ready")
-    elif q == "list-shards":
-        require_auth()
-        for s in state["shards"]:
-            out(s)
-    elif q == "add-shard":
-        require_auth()
-        seed = env["SF_SHARD_SEED"]
-        name, _, hosts = seed.partition("/")
-        want = ",".join(f"{mm}:{state['services'][mm]['port']}" for mm in state["rs"][name]["members"])
-        if hosts != want:
-            fail(f"seed {hosts} != {want}")
-        if not state["rs"][name]["initialized"]:
-            fail("shard replica set not initiated")
-        if name in state["shards"]:
-            fail(f"E11000 shard {name} already exists")
-        state["shards"].append(name)
-        state["mutations"].append(f"add-shard {name}")
-        out(f"added {name}")
-    elif q == "is-sharded":
-        require_auth()
-        key = state["sharded"].get(env["SF_NS"])
-        out(f"sharded {json.dumps(key, separators=(',', ':'))}" if key else "unsharded")
-    elif q == "shard-collection":
-        require_auth()
-        if not state["shards"]:
-            fail("no shards")
-        ns = env["SF_NS"]
-        if ns != f"{env['SF_DB']}.{env['SF_COLLECTION']}":
-            fail("namespace mismatch")
-        state["sharded"][ns] = {env["SF_SHARD_KEY"]: "hashed"}
-        state["mutations"].append(f"shard-collection {ns}")
-        out("sharded")
-    elif q == "count":
-        require_auth()
-        out(str(len(state["docs"].get(f"{env['SF_DB']}.{env['SF_COLLECTION']}", []))))
-    elif q == "fill":
-        require_auth()
-        ns = f"{env['SF_DB']}.{env['SF_COLLECTION']}"
-        if ns not in state["sharded"]:
-            fail("filling an unsharded collection")
-        docs = state["docs"].setdefault(ns, [])
-        have = set(docs)
-        new = [f"ly{i}" for i in range(int(env["SF_COUNT"])) if f"ly{i}" not in have]
-        docs.extend(new)
-        if new:
-            state["mutations"].append(f"fill {ns} {len(new)}")
-        out(f"upserted {len(new)}")
-    elif q == "shard-counts":
-        require_auth()
-        docs = state["docs"].get(f"{env['SF_DB']}.{env['SF_COLLECTION']}", [])
-        shards = sorted(state["shards"])
-        for idx, s in enumerate(shards):
-            out(f"{s} {sum(1 for j, _ in enumerate(docs) if j % len(shards) == idx)}")
-    elif q == "members":
-        require_auth()
-        for idx, mm in enumerate(rs["members"]):
-            st = "PRIMARY" if idx == state.get("primary_index", 0) else "SECONDARY"
-            out(f"{mm}:{state['services'][mm]['port']} {st}")
-    else:
-        raise SystemExit(f"fake: unknown query tag {q!r} in {js[:80]!r}")
-    save(state)
-
+    # A container's environment: what the exec passes, not the caller's.
+    child_env = {"PATH": os.environ["PATH"], "HOME": os.environ["FAKE_HOME"], **env, "FAKE_NODE": svc}
+    child_env.update({k: os.environ[k] for k in ("FAKE_MONGO_STATE", "FAKE_STANDIN_URI")})
+    os.execve(str(MONGOSH), [str(MONGOSH), os.environ["FAKE_STANDIN_URI"] + "/admin", "--quiet",
+                             "--norc", str(FAKE_JS), str(INIT_JS)], child_env)
 
 
 if __name__ == "__main__":
@@ -264,10 +103,48 @@ if __name__ == "__main__":
     fake_main()
     sys.exit(0)
 
-import pytest  # noqa: E402  (only needed when collected by pytest)
+import pymongo  # noqa: E402  (only needed when collected by pytest)
+import pytest  # noqa: E402
 import yaml  # noqa: E402
 
+
 # ------------------------------------------------------------- harness
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory):
+    """One stand-in for the module; each Cluster resets its data."""
+    assert MONGOSH.exists(), f"{MONGOSH} missing: run scripts/bootstrap"
+    log = tmp_path_factory.mktemp("standin") / "standin.log"
+    proc = subprocess.Popen([str(REPO / "scripts" / "mongo-standin"), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "STOREFRONT_CACHE": str(CACHE)})
+    line = proc.stdout.readline()
+    m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+    assert m, line
+    uri = f"mongodb://127.0.0.1:{m.group(1)}"
+    yield uri
+    proc.terminate()
+    log.write_text(proc.communicate(timeout=30)[0])
+
+
+def standin_snapshot(uri):
+    with pymongo.MongoClient(uri) as client:
+        return {f"{d}.{c}": list(client[d][c].find({}))
+                for d in client.list_database_names() for c in client[d].list_collection_names()}
+
+
+def standin_restore(uri, snapshot):
+    with pymongo.MongoClient(uri) as client:
+        for d in client.list_database_names():
+            client.drop_database(d)
+        for ns, docs in snapshot.items():
+            d, c = ns.split(".", 1)
+            if docs:
+                client[d][c].insert_many([dict(doc) for doc in docs])
+
+
+def without_ids(docs):
+    return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
 
 def initial_state():
     services = {}
@@ -282,13 +159,13 @@ def initial_state():
             services[m] = {"kind": kind, "rs": name, "port": port}
     for m in ("mongos-1", "mongos-2", "mongos-3"):
         services[m] = {"kind": "mongos", "port": 27017}
-    return {"services": services, "rs": rs, "shards": [], "sharded": {}, "docs": {},
-            "mutations": []}
+    return {"services": services, "rs": rs, "shards": [], "sharding_enabled": [], "mutations": []}
 
 
 class Cluster:
-    def __init__(self, tmp_path, state=None):
+    def __init__(self, tmp_path, standin, state=None, data=None):
         self.dir = tmp_path
+        self.standin = standin
         self.state_file = tmp_path / "state.json"
         self.log_file = tmp_path / "calls.jsonl"
         self.bin = tmp_path / "bin"
@@ -298,6 +175,7 @@ class Cluster:
         docker.chmod(docker.stat().st_mode | stat.S_IXUSR)
         self.write(state or initial_state())
         self.log_file.write_text("")
+        standin_restore(standin, data or {})
 
     def write(self, state):
         self.state_file.write_text(json.dumps(state))
@@ -309,55 +187,63 @@ class Cluster:
     def calls(self):
         return [json.loads(line) for line in self.log_file.read_text().splitlines() if line]
 
-    def reset_log(self):
-        self.log_file.write_text("")
+    def docs(self, ns="somedb.helloDoc"):
+        return without_ids(standin_snapshot(self.standin).get(ns, []))
 
-    def run(self, *args, env=None, secrets=True, cwd=None):
+    def env(self, extra=None, secrets=True):
         e = {k: v for k, v in os.environ.items()
              if not k.startswith(("MONGO_", "MONGODB_", "COMPOSE"))}
-        e.update(PATH=f"{self.bin}:{os.environ['PATH']}",
-                 FAKE_MONGO_STATE=str(self.state_file), FAKE_MONGO_LOG=str(self.log_file),
-                 MONGO_INIT_TIMEOUT="5", MONGO_INIT_POLL="0.05")
+        e.update(PATH=f"{self.bin}:{os.environ['PATH']}", FAKE_MONGO_STATE=str(self.state_file),
+                 FAKE_MONGO_LOG=str(self.log_file), FAKE_STANDIN_URI=self.standin,
+                 FAKE_HOME=str(self.dir), MONGO_INIT_TIMEOUT="5", MONGO_INIT_POLL="0.05")
         if secrets:
             e.update(SECRETS)
-        e.update(env or {})
+        e.update(extra or {})
+        return e
+
+    def run(self, *args, env=None, secrets=True, cwd=None, script=SCRIPT):
         # --env-file /dev/null keeps a developer's real .env out of the tests
         # unless a test passes its own --env-file.
         argv = list(args)
-        if not any(a.startswith("--env-file") for a in argv):
+        if not any(a.startswith("--env-file") for a in argv) and script == SCRIPT:
             argv = ["--env-file", "/dev/null", *argv]
-        return subprocess.run(["bash", str(SCRIPT), *argv], env=e, cwd=cwd or self.dir,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(["bash", str(script), *argv], env=self.env(env, secrets),
+                              cwd=cwd or self.dir, capture_output=True, text=True, timeout=600)
 
 
-def report_of(stdout):
-    return stdout[stdout.index("\n== "):]
+def summary_of(result):
+    """The wrapper's stdout: exactly one JSON line, the report step's summary."""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    return json.loads(lines[0])
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    return Cluster(tmp_path)
+def cluster(tmp_path, standin):
+    return Cluster(tmp_path, standin)
 
 
 class FirstRun:
     """One complete run against an empty cluster, shared by the tests that
     only inspect it (or start from the cluster it leaves behind)."""
 
-    def __init__(self, tmp_path_factory):
-        c = Cluster(tmp_path_factory.mktemp("first-run"))
+    def __init__(self, tmp_path_factory, standin):
+        self.standin = standin
+        c = Cluster(tmp_path_factory.mktemp("first-run"), standin)
         self.result = c.run()
         assert self.result.returncode == 0, self.result.stderr + self.result.stdout
         self.state = c.state
         self.calls = c.calls()
+        self.data = standin_snapshot(standin)
 
     def cluster(self, tmp_path):
-        """A fresh fake holding the cluster as the first run left it."""
-        return Cluster(tmp_path, state=json.loads(json.dumps(self.state)))
+        """A fresh fake and stand-in holding the cluster as the first run left it."""
+        return Cluster(tmp_path, self.standin, state=json.loads(json.dumps(self.state)), data=self.data)
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    return FirstRun(tmp_path_factory)
+def first_run(tmp_path_factory, standin):
+    return FirstRun(tmp_path_factory, standin)
 
 
 # ------------------------------------------------------ argument handling
@@ -399,19 +285,18 @@ def test_missing_password_is_an_error(cluster, missing):
     assert cluster.calls() == []
 
 
-def test_report_only_needs_only_the_admin_password(first_run, tmp_path):
-    cluster = first_run.cluster(tmp_path)
-    r = cluster.run("--report-only", env={"MONGO_ADMIN_PASSWORD": SECRETS["MONGO_ADMIN_PASSWORD"]},
-                    secrets=False)
-    assert r.returncode == 0, r.stderr
-    assert "total documents: 1000" in r.stdout
-    assert not {c["q"] for c in cluster.calls()} & (MUTATING | {"ensure-user"})
-
-
 def test_missing_compose_cli_is_reported(cluster):
     r = cluster.run(env={"COMPOSE": "no-such-compose-binary"})
     assert r.returncode != 0
     assert "'no-such-compose-binary' not found" in r.stderr
+
+
+def _fails_after_first_call(cluster):
+    """The first exec carries every credential; a cluster without a primary stops right after it."""
+    st = initial_state()
+    st["no_primary"] = True
+    cluster.write(st)
+    return {"MONGO_INIT_TIMEOUT": "0"}
 
 
 def test_env_file_is_parsed_not_executed(cluster, tmp_path):
@@ -428,41 +313,52 @@ def test_env_file_is_parsed_not_executed(cluster, tmp_path):
         f"`touch {marker}`\n"
     )
     # a value already in the environment wins over the file
-    r = cluster.run("--env-file", str(env_file), secrets=False,
-                    env={"MONGO_MONITOR_PASSWORD": "from-env"})
-    assert r.returncode == 0, r.stderr
+    env = {"MONGO_MONITOR_PASSWORD": "from-env", **_fails_after_first_call(cluster)}
+    r = cluster.run("--env-file", str(env_file), secrets=False, env=env)
+    assert "timed out after 0s waiting for a primary in configrs" in r.stdout + r.stderr
     assert not marker.exists()
-    users = cluster.state["rs"]["configrs"]["users"]
-    assert users["root2"]["pwd"] == "quoted pw with $HOME"
-    assert users["storefront"]["pwd"] == "single"
-    assert users["monitor"]["pwd"] == "from-env"
+    passed = cluster.calls()[0]["env"]
+    assert passed["MONGO_ADMIN_USER"] == "root2"
+    assert passed["MONGO_ADMIN_PASSWORD"] == "quoted pw with $HOME"
+    assert passed["MONGO_APP_PASSWORD"] == "single"
+    assert passed["MONGO_MONITOR_PASSWORD"] == "from-env"
 
 
-def test_dotenv_in_repo_is_the_default_env_file(tmp_path):
-    # The script reads <repo>/.env and uses <repo>/compose.yaml wherever it is
-    # started from: run a copy of it inside a throw-away repo layout.
+def test_dotenv_in_repo_is_the_default_env_file(first_run, tmp_path):
+    # The script reads <repo>/.env and uses <repo>/compose.yaml and
+    # <repo>/deploy/mongo/init.js wherever it is started from: run a copy of
+    # it inside a throw-away repo layout.
     repo = tmp_path / "repo"
     (repo / "scripts").mkdir(parents=True)
+    (repo / "deploy" / "mongo").mkdir(parents=True)
     (repo / "scripts" / "mongo-init.sh").write_text(SCRIPT.read_text())
+    (repo / "deploy" / "mongo" / "init.js").write_text(INIT_JS.read_text())
     (repo / "compose.yaml").write_text(COMPOSE_FILE.read_text())
     (repo / ".env").write_text("".join(f"{k}={v}\n" for k, v in SECRETS.items()))
     fake_dir = tmp_path / "fake"
     fake_dir.mkdir()
-    c = Cluster(fake_dir)
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("MONGO_", "COMPOSE"))}
-    e.update(PATH=f"{c.bin}:{os.environ['PATH']}", FAKE_MONGO_STATE=str(c.state_file),
-             FAKE_MONGO_LOG=str(c.log_file), MONGO_INIT_TIMEOUT="5", MONGO_INIT_POLL="0.05")
-    r = subprocess.run(["bash", str(repo / "scripts" / "mongo-init.sh"), "--no-fill"], env=e,
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    c = first_run.cluster(fake_dir)
+    r = c.run("--report-only", secrets=False, cwd=tmp_path, script=repo / "scripts" / "mongo-init.sh")
     assert r.returncode == 0, r.stderr
-    assert c.state["rs"]["configrs"]["users"]["admin"]["pwd"] == SECRETS["MONGO_ADMIN_PASSWORD"]
+    assert summary_of(r)["documents"]["total"] == 1000
     assert {call["compose_file"] for call in c.calls()} == {str(repo / "compose.yaml")}
+
+
+def test_report_only_needs_only_the_admin_password_and_changes_nothing(first_run, tmp_path):
+    cluster = first_run.cluster(tmp_path)
+    r = cluster.run("--report-only", "--db", "shop",
+                    env={"MONGO_ADMIN_PASSWORD": SECRETS["MONGO_ADMIN_PASSWORD"]}, secrets=False)
+    assert r.returncode == 0, r.stderr
+    s = summary_of(r)
+    assert s["ns"] == "shop.helloDoc" and s["documents"]["total"] == 0
+    assert s["steps"] == []
+    assert [c["step"] for c in cluster.calls()] == ["report"]
+    assert cluster.state == first_run.state
 
 
 # ------------------------------------------------------------ first run
 
 def test_first_run_builds_the_whole_cluster(first_run):
-    r = first_run.result
     st = first_run.state
     for name in ("configrs", "shard1rs", "shard2rs"):
         assert st["rs"][name]["initialized"], name
@@ -471,45 +367,57 @@ def test_first_run_builds_the_whole_cluster(first_run):
             {"role": "clusterMonitor", "db": "admin"}, {"role": "read", "db": "local"}]
     assert st["rs"]["configrs"]["config"]["configsvr"] is True
     assert "configsvr" not in st["rs"]["shard1rs"]["config"]
+    assert [m["priority"] for m in st["rs"]["shard1rs"]["config"]["members"]] == [2, 1, 1]
     app = st["rs"]["configrs"]["users"]["storefront"]
     assert {"role": "readWrite", "db": "somedb"} in app["roles"]
     # the app user is cluster-wide only; shards get admin + monitor
     assert set(st["rs"]["shard1rs"]["users"]) == {"admin", "monitor"}
     assert st["shards"] == ["shard1rs", "shard2rs"]
-    assert st["sharded"] == {"somedb.helloDoc": {"name": "hashed"}}
-    assert len(st["docs"]["somedb.helloDoc"]) == 1000
-
-    out = r.stdout
-    assert "total documents: 1000" in out
-    assert "on shard1rs: 500 documents" in out and "on shard2rs: 500 documents" in out
-    for name in ("configrs", "shard1rs", "shard2rs"):
-        assert f"{name} (3 members):" in out
-    assert re.search(r"configsvr-1:27019\s+PRIMARY", out)
-    assert re.search(r"shard2-3:27018\s+SECONDARY", out)
+    assert first_run.data["config.collections"] == [{"_id": "somedb.helloDoc", "key": {"name": "hashed"}}]
+    docs = without_ids(first_run.data["somedb.helloDoc"])
+    assert len(docs) == 1000
+    assert {"name": "ly999", "age": 999} in docs
 
 
-def test_users_are_created_in_localhost_exception_order(first_run):
-    calls = first_run.calls
-    for rs, first in (("configrs", "configsvr-1"), ("shard1rs", "shard1-1"), ("shard2rs", "shard2-1")):
-        idx = [i for i, c in enumerate(calls) if c["svc"].startswith(first.rsplit("-", 1)[0])]
-        qs = [calls[i]["q"] for i in idx]
-        # initiate -> primary -> admin (unauthenticated) -> other users (authenticated)
-        assert qs.index("rs-initiate") < qs.index("create-admin") < qs.index("ensure-user"), rs
-        admin_call = calls[idx[qs.index("create-admin")]]
-        assert not admin_call["auth"]
-        assert all(calls[i]["auth"] for i in idx if calls[i]["q"] == "ensure-user")
-    # routers are used only after all three sets have their users
-    first_mongos = min(i for i, c in enumerate(calls) if c["svc"].startswith("mongos"))
-    last_user = max(i for i, c in enumerate(calls) if c["q"] in ("create-admin", "ensure-user"))
-    assert last_user < first_mongos
+def test_summary_is_one_json_line_with_documents_members_and_steps(first_run):
+    s = summary_of(first_run.result)
+    assert s["step"] == "report" and s["ns"] == "somedb.helloDoc"
+    assert s["documents"] == {"total": 1000, "per_shard": {"shard1rs": 500, "shard2rs": 500}}
+    assert s["replica_sets"]["configrs"][0] == {"host": "configsvr-1:27019", "state": "PRIMARY"}
+    assert s["replica_sets"]["shard2rs"][2] == {"host": "shard2-3:27018", "state": "SECONDARY"}
+    assert {k: len(v) for k, v in s["replica_sets"].items()} == {"configrs": 3, "shard1rs": 3, "shard2rs": 3}
+    assert [x["step"] for x in s["steps"]] == ["replica-set", "admin-user"] * 3 + ["cluster", "fill"]
+    assert s["steps"][0] == {"step": "replica-set", "rs": "configrs", "initiated": True,
+                             "primary": "configsvr-1:27019"}
+    cluster = s["steps"][6]
+    assert cluster["shards_added"] == ["shard1rs", "shard2rs"]
+    assert cluster["collection"] == {"ns": "somedb.helloDoc", "result": "created", "key": {"name": "hashed"}}
+    assert cluster["users"]["configrs"] == [
+        {"user": "storefront", "result": "created", "password_ok": True},
+        {"user": "monitor", "result": "created", "password_ok": True}]
+    assert s["steps"][7] == {"step": "fill", "ns": "somedb.helloDoc", "before": 0, "upserted": 1000, "total": 1000}
+    # every step's line was shown on stderr as progress
+    assert first_run.result.stderr.count("mongo-init: {\"step\":") == 8
 
 
-def test_passwords_never_appear_in_the_javascript_or_output(first_run):
+def test_steps_run_where_the_localhost_exception_needs_them(first_run):
+    calls = [(c["step"], c["svc"]) for c in first_run.calls]
+    assert calls == [
+        ("replica-set", "configsvr-1"), ("admin-user", "configsvr-1"),
+        ("replica-set", "shard1-1"), ("admin-user", "shard1-1"),
+        ("replica-set", "shard2-1"), ("admin-user", "shard2-1"),
+        ("cluster", "mongos-1"), ("fill", "mongos-1"), ("report", "mongos-1")]
+    muts = first_run.state["mutations"]
+    for rs in ("configrs", "shard1rs", "shard2rs"):
+        # initiate -> admin (localhost exception) -> other users (authenticated)
+        assert muts.index(f"initiate {rs}") < muts.index(f"create-admin {rs} admin") \
+            < muts.index(f"create-user {rs} monitor"), rs
+
+
+def test_passwords_never_appear_in_the_mongosh_command_or_output(first_run):
     r = first_run.result
     for call in first_run.calls:
-        js = call["cmd"][-1] if call["cmd"] else ""
         for pw in SECRETS.values():
-            assert pw not in js
             assert pw not in " ".join(call["cmd"])
     for pw in SECRETS.values():
         assert pw not in r.stdout and pw not in r.stderr
@@ -528,30 +436,31 @@ def test_every_call_is_non_interactive_mongosh_on_the_right_port(first_run):
 # ------------------------------------------------------------ idempotence
 
 def test_second_run_changes_nothing_and_prints_the_same_report(first_run, tmp_path):
-    first = first_run.result
-    before = first_run.state
     cluster = first_run.cluster(tmp_path)
     second = cluster.run()
     assert second.returncode == 0, second.stderr
-    assert cluster.state == before
-    assert cluster.state["mutations"] == before["mutations"]
-    asked = [c["q"] for c in cluster.calls()]
-    assert not set(asked) & MUTATING, asked
-    assert report_of(second.stdout) == report_of(first.stdout)
-    for phrase in ("configrs: already initialized", "admin user 'admin' exists",
-                   "shard shard1rs: already in the cluster", "somedb.helloDoc: already sharded",
-                   "nothing to insert"):
-        assert phrase in second.stdout
+    assert cluster.state == first_run.state
+    assert standin_snapshot(first_run.standin) == first_run.data
+    first, again = summary_of(first_run.result), summary_of(second)
+    assert {k: v for k, v in again.items() if k != "steps"} == {k: v for k, v in first.items() if k != "steps"}
+    steps = {x["step"] + x.get("rs", ""): x for x in again["steps"]}
+    assert steps["replica-setconfigrs"]["initiated"] is False
+    assert steps["admin-usershard2rs"]["result"] == "exists"
+    assert steps["cluster"]["shards_added"] == []
+    assert steps["cluster"]["collection"]["result"] == "exists"
+    assert {u["result"] for us in steps["cluster"]["users"].values() for u in us} == {"exists"}
+    assert steps["fill"] == {"step": "fill", "ns": "somedb.helloDoc", "before": 1000, "upserted": 0, "total": 1000}
 
 
-def test_partial_state_is_completed_not_redone(cluster):
+def test_partial_state_is_completed_not_redone_and_the_primary_is_followed(cluster):
     st = initial_state()
     st["rs"]["configrs"].update(initialized=True,
                                 users={"admin": {"pwd": SECRETS["MONGO_ADMIN_PASSWORD"], "roles": []}})
     st["rs"]["shard1rs"].update(initialized=True, users={})
     st["shards"] = ["shard1rs"]
+    st["primary_index"] = 2
     cluster.write(st)
-    r = cluster.run()
+    r = cluster.run("--no-fill")
     assert r.returncode == 0, r.stderr
     muts = cluster.state["mutations"]
     assert "initiate configrs" not in muts and "initiate shard1rs" not in muts
@@ -559,55 +468,50 @@ def test_partial_state_is_completed_not_redone(cluster):
     assert "create-admin configrs admin" not in muts
     assert "create-admin shard1rs admin" in muts
     assert "add-shard shard1rs" not in muts and "add-shard shard2rs" in muts
-    assert "rs-initiate" not in {c["q"] for c in cluster.calls() if c["svc"].startswith("configsvr")}
+    admin_calls = [c["svc"] for c in cluster.calls() if c["step"] == "admin-user"]
+    assert admin_calls == ["configsvr-3", "shard1-3", "shard2-3"]
+    assert summary_of(r)["replica_sets"]["configrs"][2] == {"host": "configsvr-3:27019", "state": "PRIMARY"}
 
 
-def test_existing_documents_are_topped_up_to_count(first_run, tmp_path):
+def test_existing_documents_are_topped_up_and_a_changed_password_is_warned_about(first_run, tmp_path):
     cluster = first_run.cluster(tmp_path)
-    r = cluster.run("--count", "1200")
+    r = cluster.run("--count", "1200", env={"MONGO_APP_PASSWORD": "rotated"})
     assert r.returncode == 0, r.stderr
-    assert "had 1000 documents, upserted 200" in r.stdout
-    assert len(cluster.state["docs"]["somedb.helloDoc"]) == 1200
-    assert "total documents: 1200" in r.stdout
-    r = cluster.run("--count", "1000")
-    assert "has 1200 documents (>= 1000), nothing to insert" in r.stdout
+    s = summary_of(r)
+    assert s["steps"][-1] == {"step": "fill", "ns": "somedb.helloDoc", "before": 1000, "upserted": 200, "total": 1200}
+    assert s["documents"]["total"] == 1200 == len(cluster.docs())
+    assert "WARNING: a user exists but does not accept the password" in r.stderr
+    assert {"user": "storefront", "result": "exists", "password_ok": False} in s["steps"][-2]["users"]["configrs"]
 
 
-def test_no_fill_and_custom_namespace(cluster):
-    r = cluster.run("--no-fill", "--db", "shop", "--collection", "items")
+def test_no_fill_and_database_from_mongodb_database_name(cluster):
+    r = cluster.run("--no-fill", "--collection", "items", env={"MONGODB_DATABASE_NAME": "otherdb"})
     assert r.returncode == 0, r.stderr
-    assert cluster.state["sharded"] == {"shop.items": {"name": "hashed"}}
-    assert "shop.items" not in cluster.state["docs"]
-    assert "total documents: 0" in r.stdout
+    assert standin_snapshot(cluster.standin)["config.collections"] == [
+        {"_id": "otherdb.items", "key": {"name": "hashed"}}]
+    assert cluster.docs("otherdb.items") == []
+    s = summary_of(r)
+    assert s["ns"] == "otherdb.items" and s["documents"]["total"] == 0
+    assert "fill" not in [x["step"] for x in s["steps"]]
     app_roles = cluster.state["rs"]["configrs"]["users"]["storefront"]["roles"]
-    assert {"role": "readWrite", "db": "shop"} in app_roles
-
-
-def test_database_name_defaults_to_mongodb_database_name(cluster):
-    r = cluster.run(env={"MONGODB_DATABASE_NAME": "otherdb"})
-    assert r.returncode == 0, r.stderr
-    assert "otherdb.helloDoc" in cluster.state["sharded"]
+    assert {"role": "readWrite", "db": "otherdb"} in app_roles
 
 
 # ------------------------------------------------------------ failures
 
 def test_wrong_admin_password_on_an_existing_cluster_is_a_clear_error(first_run, tmp_path):
-    r = first_run.cluster(tmp_path).run(env={"MONGO_ADMIN_PASSWORD": "not-the-one"})
+    cluster = first_run.cluster(tmp_path)
+    r = cluster.run(env={"MONGO_ADMIN_PASSWORD": "not-the-one"})
     assert r.returncode != 0
-    assert "cannot log in with MONGO_ADMIN_PASSWORD" in r.stderr
-
-
-def test_changed_app_password_is_warned_about(first_run, tmp_path):
-    r = first_run.cluster(tmp_path).run(env={"MONGO_APP_PASSWORD": "rotated"})
-    assert r.returncode == 0, r.stderr
-    assert "user 'storefront' exists but does not accept the password" in r.stdout
+    assert "configrs already has users but 'admin' cannot log in with MONGO_ADMIN_PASSWORD" in r.stderr
+    assert [c["step"] for c in cluster.calls()] == ["replica-set", "admin-user"]
 
 
 def test_no_primary_times_out_with_a_message(cluster):
     st = initial_state()
     st["no_primary"] = True
     cluster.write(st)
-    r = cluster.run(env={"MONGO_INIT_TIMEOUT": "1"})
+    r = cluster.run(env={"MONGO_INIT_TIMEOUT": "1", "MONGO_INIT_POLL": "0.2"})
     assert r.returncode != 0
     assert "timed out after 1s waiting for a primary in configrs" in r.stderr
 
@@ -618,20 +522,61 @@ def test_node_that_never_answers_times_out(cluster):
     cluster.write(st)
     r = cluster.run(env={"MONGO_INIT_TIMEOUT": "1"})
     assert r.returncode != 0
-    assert "waiting for shard2-1 to answer" in r.stderr
+    assert "waiting for shard2-1 to answer (replica-set)" in r.stderr
     # what could be done before the failure was done
     assert cluster.state["rs"]["shard1rs"]["initialized"]
 
 
-def test_primary_elsewhere_is_followed(cluster):
-    st = initial_state()
-    st["primary_index"] = 2
-    cluster.write(st)
-    r = cluster.run()
-    assert r.returncode == 0, r.stderr
-    assert "configrs: primary is configsvr-3:27019" in r.stdout
-    admin_calls = [c for c in cluster.calls() if c["q"] in ("create-admin", "ensure-user")]
-    assert admin_calls and all(c["svc"].endswith("-3") for c in admin_calls)
+# ------------------------------------------- init.js alone on the stand-in
+
+def mongosh_step(uri, step, params, **env):
+    """init.js run by the real mongosh against the stand-in, no fake: (exit code, JSON line)."""
+    e = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+         "MONGO_INIT_STEP": step, "MONGO_INIT_PARAMS": json.dumps(params), **env}
+    target = [uri + "/admin"] if uri else ["--nodb"]
+    r = subprocess.run([str(MONGOSH), *target, "--quiet", "--norc", "--file", "/dev/stdin"],
+                       stdin=INIT_JS.open("rb"), env=e, capture_output=True, text=True, timeout=120)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, r.stdout + r.stderr
+    return r.returncode, json.loads(lines[0])
+
+
+def test_fill_on_the_standin_reaches_count_and_is_idempotent(standin):
+    standin_restore(standin, {})
+    params = {"db": "filldb", "collection": "c", "count": 1500}
+    assert mongosh_step(standin, "fill", params) == (
+        0, {"step": "fill", "ns": "filldb.c", "before": 0, "upserted": 1500, "total": 1500})
+    assert mongosh_step(standin, "fill", params) == (
+        0, {"step": "fill", "ns": "filldb.c", "before": 1500, "upserted": 0, "total": 1500})
+    docs = standin_snapshot(standin)["filldb.c"]
+    assert sorted(d["age"] for d in docs) == list(range(1500))
+    assert all(d["name"] == f"ly{d['age']}" for d in docs)
+    # a smaller count never deletes
+    assert mongosh_step(standin, "fill", {**params, "count": 10})[1]["total"] == 1500
+
+
+@pytest.mark.parametrize("step, params, env, message", [
+    ("bogus", {}, {}, 'MONGO_INIT_STEP must be one of replica-set, admin-user, cluster, fill, report, got "bogus"'),
+    ("fill", {"db": "d", "collection": "c", "count": 0}, {}, '"count" must be a positive integer, got 0'),
+    ("fill", {"db": "d", "collection": "c", "count": "5"}, {}, '"count" must be a positive integer, got "5"'),
+    ("fill", {"db": "a b", "collection": "c", "count": 1}, {}, 'invalid "db" "a b"'),
+    ("replica-set", {"rs": "configrs"}, {}, '"rs" must be "name/host:port,..."'),
+    ("report", {"db": "d", "collection": "c", "config_rs": "x/h:1", "shard_rs": ["bad"]}, {}, 'invalid "shard_rs"'),
+    ("admin-user", {"rs": "x/h:1"}, {}, "MONGO_ADMIN_PASSWORD is not set"),
+])
+def test_bad_params_are_one_json_error_and_exit_code_2(standin, step, params, env, message):
+    code, line = mongosh_step(standin, step, params, **env)
+    assert code == 2
+    assert line["step"] == step and message in line["error"], line
+
+
+def test_params_that_are_not_json_are_an_error():
+    e = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+         "MONGO_INIT_STEP": "fill", "MONGO_INIT_PARAMS": "{db:"}
+    r = subprocess.run([str(MONGOSH), "--nodb", "--quiet", "--norc", "--file", "/dev/stdin"],
+                       stdin=INIT_JS.open("rb"), env=e, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "MONGO_INIT_PARAMS is not JSON" in json.loads(r.stdout.strip())["error"]
 
 
 # ------------------------------------------------- agreement with compose
