@@ -530,9 +530,11 @@ def test_node_that_never_answers_times_out(cluster):
 # ------------------------------------------- init.js alone on the stand-in
 
 def mongosh_step(uri, step, params, **env):
-    """init.js run by the real mongosh against the stand-in, no fake: (exit code, JSON line)."""
+    """init.js run by the real mongosh against the stand-in (or none), no fake:
+    (exit code, its JSON line). params: a dict, or a string passed as is."""
+    raw = params if isinstance(params, str) else json.dumps(params)
     e = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-         "MONGO_INIT_STEP": step, "MONGO_INIT_PARAMS": json.dumps(params), **env}
+         "MONGO_INIT_STEP": step, "MONGO_INIT_PARAMS": raw, **env}
     target = [uri + "/admin"] if uri else ["--nodb"]
     r = subprocess.run([str(MONGOSH), *target, "--quiet", "--norc", "--file", "/dev/stdin"],
                        stdin=INIT_JS.open("rb"), env=e, capture_output=True, text=True, timeout=120)
@@ -571,12 +573,9 @@ def test_bad_params_are_one_json_error_and_exit_code_2(standin, step, params, en
 
 
 def test_params_that_are_not_json_are_an_error():
-    e = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-         "MONGO_INIT_STEP": "fill", "MONGO_INIT_PARAMS": "{db:"}
-    r = subprocess.run([str(MONGOSH), "--nodb", "--quiet", "--norc", "--file", "/dev/stdin"],
-                       stdin=INIT_JS.open("rb"), env=e, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2
-    assert "MONGO_INIT_PARAMS is not JSON" in json.loads(r.stdout.strip())["error"]
+    code, line = mongosh_step(None, "fill", "{db:")
+    assert code == 2
+    assert "MONGO_INIT_PARAMS is not JSON" in line["error"]
 
 
 # ------------------------------------------------- agreement with compose
