@@ -9,10 +9,14 @@
 #include <charconv>
 
 #include "cache/crc16.hpp"
+#include "common/enum_names.hpp"
 #include "obs/metrics.hpp"
 
 namespace storefront::cache {
 namespace {
+
+constexpr auto kCacheOutcomeNames =
+    enum_names<CacheOutcome, CacheOutcome::kStale>(std::array{"HIT", "MISS", "BYPASS", "STALE"});
 
 constexpr std::string_view kPrefix = "storefront:v1:";
 // Writes waiting for the background writer; beyond this they are dropped
@@ -77,17 +81,7 @@ struct ResponseCache::Flight {
 };
 
 const char* to_string(CacheOutcome outcome) {
-  switch (outcome) {
-    case CacheOutcome::kHit:
-      return "HIT";
-    case CacheOutcome::kMiss:
-      return "MISS";
-    case CacheOutcome::kBypass:
-      return "BYPASS";
-    case CacheOutcome::kStale:
-      return "STALE";
-  }
-  return "BYPASS";
+  return kCacheOutcomeNames.name(outcome, "BYPASS");
 }
 
 std::string cache_scope(std::string_view db, std::string_view collection) {
