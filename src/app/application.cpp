@@ -212,7 +212,9 @@ api::ApiOptions make_api_options(const Config& config) {
 void wait_for_shutdown_signal(const sigset_t& signals, const Config& config) {
   int signal = 0;
   sigwait(&signals, &signal);
-  spdlog::info("received {}, draining (grace {} ms)", strsignal(signal),
+  // sigdescr_np: the text strsignal gives, without its shared buffer (not
+  // thread-safe, concurrency-mt-unsafe).
+  spdlog::info("received {}, draining (grace {} ms)", sigdescr_np(signal),
                config.shutdown_grace.count());
 }
 
