@@ -23,7 +23,7 @@ bool require_admin(Responder& responder, const AdminAuth& auth, const ExchangePt
 // admin Bearer token.
 class CatalogApi {
  public:
-  CatalogApi(Responder& responder, store::Catalog& catalog, CatalogOptions options)
+  CatalogApi(Responder& responder, store::Catalog& catalog, const CatalogOptions& options)
       : responder_(responder), catalog_(catalog), options_(options), auth_(options.admin_token) {}
 
   void list(const ExchangePtr& ex, const http::Request& request);

@@ -51,11 +51,8 @@ void append_cache_state(JsonWriter& w, const cache::CacheStatusSource* cache) {
   w.end_object();
 }
 
-std::string render_deployment(const store::DeploymentInfo& info, const ApiOptions& options,
-                              const cache::CacheStatusSource* cache) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object();
+void append_mongo_topology(JsonWriter& w, const store::DeploymentInfo& info,
+                           const ApiOptions& options) {
   w.key("mongo_topology_type");
   w.string(info.topology_type);
   w.key("mongo_replicaset_name");
@@ -78,6 +75,9 @@ std::string render_deployment(const store::DeploymentInfo& info, const ApiOption
   w.boolean(info.is_primary);
   w.key("mongo_is_mongos");
   w.boolean(info.is_mongos);
+}
+
+void append_collections(JsonWriter& w, const store::DeploymentInfo& info) {
   w.key("collections_truncated");
   w.boolean(info.collections_truncated);
   w.key("collections");
@@ -90,62 +90,75 @@ std::string render_deployment(const store::DeploymentInfo& info, const ApiOption
     w.end_object();
   }
   w.end_object();
+}
+
+// shards, shard_replica_counts, shard_document_counts: null unless sharded.
+void append_shards(JsonWriter& w, const store::DeploymentInfo& info) {
+  if (!info.shards) {
+    for (const char* key : {"shards", "shard_replica_counts", "shard_document_counts"}) {
+      w.key(key);
+      w.null();
+    }
+    return;
+  }
   w.key("shards");
-  if (info.shards) {
-    w.begin_object();
-    for (const auto& [id, host] : *info.shards) {
-      w.key(id);
-      w.string(host);
-    }
-    w.end_object();
-  } else {
-    w.null();
+  w.begin_object();
+  for (const auto& [id, host] : *info.shards) {
+    w.key(id);
+    w.string(host);
   }
+  w.end_object();
   w.key("shard_replica_counts");
-  if (info.shards) {
-    w.begin_object();
-    for (const auto& [id, host] : *info.shards) {
-      w.key(id);
-      w.number(static_cast<std::int64_t>(shard_hosts(host).size()));
-    }
-    w.end_object();
-  } else {
-    w.null();
+  w.begin_object();
+  for (const auto& [id, host] : *info.shards) {
+    w.key(id);
+    w.number(static_cast<std::int64_t>(shard_hosts(host).size()));
   }
+  w.end_object();
   w.key("shard_document_counts");
-  if (info.shards) {
+  w.begin_object();
+  for (const auto& c : info.collections) {
+    if (!c.per_shard) continue;
+    w.key(c.name);
     w.begin_object();
-    for (const auto& c : info.collections) {
-      if (!c.per_shard) continue;
-      w.key(c.name);
-      w.begin_object();
-      for (const auto& [shard, n] : *c.per_shard) {
-        w.key(shard);
-        w.number(n);
-      }
-      w.end_object();
+    for (const auto& [shard, n] : *c.per_shard) {
+      w.key(shard);
+      w.number(n);
     }
     w.end_object();
-  } else {
-    w.null();
   }
+  w.end_object();
+}
+
+void append_replica_members(JsonWriter& w, const store::DeploymentInfo& info) {
   w.key("replica_set_members");
-  if (info.replica_members) {
-    w.begin_array();
-    for (const auto& m : *info.replica_members) {
-      w.begin_object();
-      w.key("name");
-      w.string(m.name);
-      w.key("state");
-      w.string(m.state);
-      w.key("healthy");
-      w.boolean(m.healthy);
-      w.end_object();
-    }
-    w.end_array();
-  } else {
+  if (!info.replica_members) {
     w.null();
+    return;
   }
+  w.begin_array();
+  for (const auto& m : *info.replica_members) {
+    w.begin_object();
+    w.key("name");
+    w.string(m.name);
+    w.key("state");
+    w.string(m.state);
+    w.key("healthy");
+    w.boolean(m.healthy);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+std::string render_deployment(const store::DeploymentInfo& info, const ApiOptions& options,
+                              const cache::CacheStatusSource* cache) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  append_mongo_topology(w, info, options);
+  append_collections(w, info);
+  append_shards(w, info);
+  append_replica_members(w, info);
   w.key("cache_enabled");
   w.boolean(cache != nullptr && cache->status().enabled);
   w.key("cache");
@@ -200,23 +213,26 @@ void Api::handle(http::Request&& request, const http::ConnectionInfo& info, http
   dispatch(ex, request, match);
 }
 
-void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMatch& match) {
-  if (match.route == Route::kBadTarget) {
-    return responder_.finish(ex, error_response(400, "Invalid URL"));
-  }
-  if (match.route == Route::kUnmatched) {
-    return responder_.finish(ex, error_response(404, "Not Found"));
-  }
+// The answer to a request no resource handler sees: a bad target, an unknown
+// route, a method the route does not allow, a refused collection.
+std::optional<http::Response> Api::refusal(const ExchangePtr& ex, const RouteMatch& match) const {
+  if (match.route == Route::kBadTarget) return error_response(400, "Invalid URL");
+  if (match.route == Route::kUnmatched) return error_response(404, "Not Found");
   if (!method_allowed(match.route, ex->method_name)) {
     auto res = error_response(405, "Method Not Allowed");
     res.set(bhttp::field::allow, allowed_methods(match.route));
-    return responder_.finish(ex, std::move(res));
+    return res;
   }
   if (is_collection_route(match.route)) {
     if (auto refusal = options_.collections.check(match.collection)) {
-      return responder_.finish(ex, error_response(refusal->status, refusal->detail));
+      return error_response(refusal->status, refusal->detail);
     }
   }
+  return std::nullopt;
+}
+
+void Api::dispatch(const ExchangePtr& ex, http::Request& request, const RouteMatch& match) {
+  if (auto res = refusal(ex, match)) return responder_.finish(ex, std::move(*res));
   const bool is_get = ex->method == bhttp::verb::get;
   switch (match.route) {
     case Route::kHealthLive:

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/catalog_api.hpp"
@@ -74,6 +75,7 @@ class Api final : public http::Handler {
   void set_draining() { draining_.store(true); }
 
  private:
+  std::optional<http::Response> refusal(const ExchangePtr& ex, const RouteMatch& match) const;
   void dispatch(const ExchangePtr& ex, http::Request& request, const RouteMatch& match);
   void root(const ExchangePtr& ex);
   void ready(const ExchangePtr& ex);

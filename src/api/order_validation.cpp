@@ -78,8 +78,9 @@ std::optional<ValidationErrors> idempotency_key_errors(std::string_view key) {
   } else {
     for (char c : key) {
       if (c < 0x20 || c > 0x7e) {
-        errors.add("string_pattern_mismatch", loc, "String should match pattern '^[ -~]+$'",
-                   nullptr, {{"pattern", "^[ -~]+$"}});
+        errors.add("string_pattern_mismatch", loc,
+                   fmt::format("String should match pattern '{}'", kIdempotencyKeyPattern), nullptr,
+                   {{"pattern", kIdempotencyKeyPattern}});
         break;
       }
     }

@@ -12,11 +12,13 @@
 
 namespace storefront::api {
 
-// The constraints, also stated in the OpenAPI document (api/openapi.cpp).
+// The constraints; the OpenAPI document (api/openapi.cpp) is generated from them.
 inline constexpr std::size_t kMaxOrderItems = 50;
 inline constexpr std::int64_t kMaxItemQuantity = 100;
 inline constexpr std::size_t kMaxCustomerId = 64;
 inline constexpr std::size_t kMaxIdempotencyKey = 255;
+inline constexpr std::string_view kIdempotencyKeyPattern = "^[ -~]+$";  // printable ASCII
+inline constexpr std::string_view kOrderIdPattern = "^[0-9a-f]{24}$";
 inline constexpr std::int64_t kMaxStockDelta = 1000000000;
 
 struct OrderLine {

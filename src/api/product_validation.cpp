@@ -25,7 +25,7 @@ bool segment_char(char c) {
 }
 
 bool attribute_name_ok(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > kMaxAttributeName) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
     const bool word = segment_char(c) && c != '-';
@@ -79,12 +79,13 @@ void parse_media_item(Fields& f, const json::object& item, store::MediaInput& ou
     }
   }
   if (const auto* p = f.required("path")) {
-    if (auto s = f.string("path", *p, 1, 512, kMediaPathPattern, valid_media_path)) out.path = *s;
+    if (auto s = f.string("path", *p, 1, kMaxMediaPath, kMediaPathPattern, valid_media_path))
+      out.path = *s;
   }
   for (const char* dim : {"width", "height"}) {
     const auto* d = item.if_contains(dim);
     if (!d || d->is_null()) continue;
-    auto n = f.integer(dim, *d, 1, 100000);
+    auto n = f.integer(dim, *d, 1, kMaxMediaDimension);
     (std::string_view(dim) == "width" ? out.width : out.height) = n;
   }
 }
@@ -104,7 +105,7 @@ void parse_media(Fields& f, const json::object& obj, store::ProductInput& out) {
 bool attribute_value_ok(const json::value& v) {
   switch (v.kind()) {
     case json::kind::string:
-      return code_points(v.get_string()) <= 1000;
+      return code_points(v.get_string()) <= kMaxAttributeText;
     case json::kind::bool_:
     case json::kind::int64:
     case json::kind::uint64:
@@ -179,7 +180,7 @@ std::optional<std::int64_t> query_int(std::string_view s) {
 }  // namespace
 
 bool valid_sku(std::string_view sku) {
-  if (sku.empty() || sku.size() > 64) return false;
+  if (sku.empty() || sku.size() > kMaxSkuLength) return false;
   for (std::size_t i = 0; i < sku.size(); ++i) {
     if (!sku_char(sku[i], i == 0)) return false;
   }
@@ -212,13 +213,13 @@ std::variant<store::ProductInput, ValidationErrors> parse_product(std::string_vi
   return parse_body_object<store::ProductInput>(body, [](Fields& f, store::ProductInput& out) {
     const auto& obj = f.object();
     if (const auto* v = f.required("name")) {
-      if (auto s = f.string("name", *v, 1, 200)) out.name = *s;
+      if (auto s = f.string("name", *v, 1, kMaxProductName)) out.name = *s;
     }
     if (const auto* v = obj.if_contains("description"); v && !v->is_null()) {
-      if (auto s = f.string("description", *v, 0, 5000)) out.description = *s;
+      if (auto s = f.string("description", *v, 0, kMaxDescription)) out.description = *s;
     }
     if (const auto* v = f.required("category")) {
-      if (auto s = f.string("category", *v, 1, 100)) out.category = *s;
+      if (auto s = f.string("category", *v, 1, kMaxCategory)) out.category = *s;
     }
     parse_price(f, out);
     parse_media(f, obj, out);
@@ -246,9 +247,10 @@ std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::str
     } else if (*n < 1) {
       errors.add("greater_than_equal", loc_of({"query", "limit"}),
                  "Input should be greater than or equal to 1", json::value(*limit), {{"ge", 1}});
-    } else if (*n > 100) {
+    } else if (*n > kMaxPageLimit) {
       errors.add("less_than_equal", loc_of({"query", "limit"}),
-                 "Input should be less than or equal to 100", json::value(*limit), {{"le", 100}});
+                 fmt::format("Input should be less than or equal to {}", kMaxPageLimit),
+                 json::value(*limit), {{"le", kMaxPageLimit}});
     } else {
       query.limit = static_cast<int>(*n);
     }
@@ -268,11 +270,12 @@ std::variant<store::ProductQuery, ValidationErrors> parse_product_query(std::str
       errors.add("string_unicode", loc_of({"query", "category"}),
                  "Input should be a valid string, unable to parse raw data as a unicode string",
                  nullptr);
-    } else if (n < 1 || n > 100) {
+    } else if (n < 1 || n > kMaxCategory) {
       errors.add(n < 1 ? "string_too_short" : "string_too_long", loc_of({"query", "category"}),
                  n < 1 ? "String should have at least 1 character"
-                       : "String should have at most 100 characters",
-                 echoed(*category), {{n < 1 ? "min_length" : "max_length", n < 1 ? 1 : 100}});
+                       : fmt::format("String should have at most {} characters", kMaxCategory),
+                 echoed(*category),
+                 {{n < 1 ? "min_length" : "max_length", n < 1 ? std::size_t{1} : kMaxCategory}});
     } else {
       query.category = *category;
     }

@@ -46,61 +46,11 @@ RouteMatch match_route(std::string_view target) {
 }
 
 std::string_view route_template(Route route) {
-  switch (route) {
-    case Route::kRoot:
-      return "/";
-    case Route::kCount:
-      return "/{collection}/count";
-    case Route::kUsers:
-      return "/{collection}/users";
-    case Route::kUser:
-      return "/{collection}/users/{name}";
-    case Route::kHealthLive:
-      return "/health/live";
-    case Route::kHealthReady:
-      return "/health/ready";
-    case Route::kMetrics:
-      return "/metrics";
-    case Route::kOpenApi:
-      return "/openapi.json";
-    case Route::kDocs:
-    case Route::kDocsAsset:
-      return "/docs";
-    case Route::kCatalogProducts:
-      return "/catalog/products";
-    case Route::kCatalogProduct:
-      return "/catalog/products/{sku}";
-    case Route::kCatalogCategories:
-      return "/catalog/categories";
-    case Route::kCatalogStock:
-      return "/catalog/products/{sku}/stock";
-    case Route::kOrders:
-      return "/orders";
-    case Route::kOrder:
-      return "/orders/{id}";
-    case Route::kOrderCancel:
-      return "/orders/{id}/cancel";
-    case Route::kUnmatched:
-    case Route::kBadTarget:
-      return "unmatched";
-  }
-  return "unmatched";
+  return route_table()[static_cast<std::size_t>(route)].metrics_template;
 }
 
 std::string_view allowed_methods(Route route) {
-  switch (route) {
-    case Route::kUsers:
-      return "GET, POST";
-    case Route::kCatalogProduct:
-      return "GET, PUT, DELETE";
-    case Route::kCatalogStock:
-      return "GET, POST";
-    case Route::kOrders:
-    case Route::kOrderCancel:
-      return "POST";
-    default:
-      return "GET";
-  }
+  return route_table()[static_cast<std::size_t>(route)].methods;
 }
 
 bool method_allowed(Route route, std::string_view method) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,21 @@ enum class Route {
   kUnmatched,
   kBadTarget,
 };
+
+inline constexpr std::size_t kRouteCount = static_cast<std::size_t>(Route::kBadTarget) + 1;
+
+// Everything known about a route, in one row: a route cannot be added
+// without its Allow header, its metrics label and its OpenAPI entry.
+struct RouteSpec {
+  Route route;
+  std::string_view metrics_template;  // the metrics label: never the raw path
+  std::string_view methods;           // the Allow header ("GET, POST")
+  std::string_view openapi_path;      // empty: not in the document (assets, no route)
+  std::string_view openapi_item;      // the OpenAPI 3.1 path item, JSON
+};
+
+// One row per Route, in enum order (api/route_table.cpp).
+const std::array<RouteSpec, kRouteCount>& route_table();
 
 struct RouteMatch {
   Route route = Route::kUnmatched;

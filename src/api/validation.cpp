@@ -1,5 +1,7 @@
 #include "api/validation.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -10,8 +12,6 @@ namespace storefront::api {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::size_t kMaxCollectionNameBytes = 120;
 
 // pydantic's lax int: integers, floats without a fraction, numeric strings.
 std::optional<std::int64_t> parse_age(const json::value& v, ErrorList& errors) {
@@ -66,7 +66,7 @@ std::optional<std::string> collection_name_problem(std::string_view name) {
   // never reaches MongoDB (or the stand-in, which answered 500 to '"').
   if (name.empty()) return "Collection name must not be empty";
   if (name.size() > kMaxCollectionNameBytes) {
-    return "Collection name is longer than 120 characters";
+    return fmt::format("Collection name is longer than {} characters", kMaxCollectionNameBytes);
   }
   for (char c : name) {
     const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

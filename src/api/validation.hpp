@@ -13,6 +13,7 @@ namespace storefront::api {
 // The names the collection routes accept, as stated in the OpenAPI document:
 // 1-120 ASCII letters, digits, '_', '-', '.'; not starting or ending with '.';
 // not starting with "system.".
+inline constexpr std::size_t kMaxCollectionNameBytes = 120;
 inline constexpr std::string_view kCollectionNamePattern =
     R"(^(?!system\.)[A-Za-z0-9_-]([A-Za-z0-9_.-]{0,118}[A-Za-z0-9_-])?$)";
 

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "api/handlers.hpp"
@@ -178,6 +179,82 @@ std::function<void(store::HealthProbe::State)> dependency_metrics(
   };
 }
 
+void register_offload_metrics(obs::Registry& registry, Offloader& offloader, WorkerPool& workers) {
+  registry.callback("storefront_offload_in_flight",
+                    "Database-bound tasks accepted and not finished (queued or running); "
+                    "new ones are shed at storefront_offload_limit.",
+                    "gauge", [&offloader] { return static_cast<double>(offloader.in_flight()); });
+  registry.callback("storefront_offload_limit", "STOREFRONT_MAX_IN_FLIGHT in effect.", "gauge",
+                    [&offloader] { return static_cast<double>(offloader.max_in_flight()); });
+  registry.callback("storefront_worker_pool_in_use", "Workers running a blocking call.", "gauge",
+                    [&workers] { return static_cast<double>(workers.in_use()); });
+  registry.callback("storefront_worker_pool_queued", "Requests waiting for a worker.", "gauge",
+                    [&workers] { return static_cast<double>(workers.queued()); });
+}
+
+api::ApiOptions make_api_options(const Config& config) {
+  api::ApiOptions api_options;
+  api_options.database = config.database;
+  api_options.request_timeout = config.request_timeout;
+  api_options.retry_after_s = static_cast<int>(config.retry_after_s);
+  api_options.version = STOREFRONT_VERSION;
+  api_options.instance_id =
+      config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
+  api_options.catalog.max_age = std::chrono::seconds(config.catalog_max_age_s);
+  api_options.catalog.admin_token = config.admin_token;
+  // Validated by load_config.
+  api_options.collections = api::CollectionPolicy::parse(config.collections).value();
+  api_options.write_token = config.write_token;
+  api_options.root_cache_ttl = config.root_cache;
+  return api_options;
+}
+
+void wait_for_shutdown_signal(const sigset_t& signals, const Config& config) {
+  int signal = 0;
+  sigwait(&signals, &signal);
+  // sigdescr_np: the text strsignal gives, without its shared buffer (not
+  // thread-safe, concurrency-mt-unsafe).
+  spdlog::info("received {}, draining (grace {} ms)", sigdescr_np(signal),
+               config.shutdown_grace.count());
+}
+
+// Fail readiness and leave the gateway's pool first, then drain.
+void drain(const Config& config, api::Api& api, discovery::ConsulRegistrar* registrar,
+           http::Server& server) {
+  api.set_draining();
+  if (registrar) registrar->deregister();
+  // Closing idle keep-alive connections while the gateway still routes here
+  // races with a request it is sending on one: a POST lost that way cannot be
+  // retried. So serve on, closing each connection after its response, until the
+  // gateway has seen the failed readiness / deregistration, then stop.
+  if (config.drain_delay.count() > 0) {
+    server.close_after_each_response();
+    std::this_thread::sleep_for(config.drain_delay);
+  }
+  server.stop_accepting();
+  wait_for_drain(server, config.shutdown_grace);
+  server.stop();
+}
+
+api::StaticFiles load_docs_assets(const Config& config, const std::string& binary_dir) {
+  const std::string swagger_dir =
+      config.swagger_dir.empty() ? binary_dir + "/swagger-ui" : config.swagger_dir;
+  auto assets = api::StaticFiles::load(swagger_dir);
+  if (assets.empty())
+    spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
+  return assets;
+}
+
+// The bound port, or nullopt (logged) when the address cannot be listened on.
+std::optional<std::uint16_t> start_listening(http::Server& server, const Config& config) {
+  try {
+    return server.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.bind_address, config.port, e.what());
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 int serve(const Config& config, const std::string& binary_dir) {
@@ -196,23 +273,9 @@ int serve(const Config& config, const std::string& binary_dir) {
   Offloader offloader(
       workers, [&http_metrics] { http_metrics.worker_rejected.inc(); },
       static_cast<std::size_t>(max_in_flight(config)));
-  registry.callback("storefront_offload_in_flight",
-                    "Database-bound tasks accepted and not finished (queued or running); "
-                    "new ones are shed at storefront_offload_limit.",
-                    "gauge", [&offloader] { return static_cast<double>(offloader.in_flight()); });
-  registry.callback("storefront_offload_limit", "STOREFRONT_MAX_IN_FLIGHT in effect.", "gauge",
-                    [&offloader] { return static_cast<double>(offloader.max_in_flight()); });
-  registry.callback("storefront_worker_pool_in_use", "Workers running a blocking call.", "gauge",
-                    [&workers] { return static_cast<double>(workers.in_use()); });
-  registry.callback("storefront_worker_pool_queued", "Requests waiting for a worker.", "gauge",
-                    [&workers] { return static_cast<double>(workers.queued()); });
+  register_offload_metrics(registry, offloader, workers);
 
-  const std::string swagger_dir =
-      config.swagger_dir.empty() ? binary_dir + "/swagger-ui" : config.swagger_dir;
-  auto assets = api::StaticFiles::load(swagger_dir);
-  if (assets.empty())
-    spdlog::warn("no Swagger UI assets in {}: /docs will not render", swagger_dir);
-
+  auto assets = load_docs_assets(config, binary_dir);
   auto response_cache = make_cache(config, registry);
   Stores stores(config, pool, offloader, response_cache.get());
   stores.mongo.limit_collections(static_cast<std::size_t>(config.root_max_collections));
@@ -222,19 +285,7 @@ int serve(const Config& config, const std::string& binary_dir) {
       [&health] { return health.mongo() == store::HealthProbe::State::kDown; });
   health.start();
 
-  api::ApiOptions api_options;
-  api_options.database = config.database;
-  api_options.request_timeout = config.request_timeout;
-  api_options.retry_after_s = static_cast<int>(config.retry_after_s);
-  api_options.version = STOREFRONT_VERSION;
-  api_options.instance_id =
-      config.instance_id.empty() ? default_instance_id(config) : config.instance_id;
-  api_options.catalog.max_age = std::chrono::seconds(config.catalog_max_age_s);
-  api_options.catalog.admin_token = config.admin_token;
-  // Validated by load_config.
-  api_options.collections = api::CollectionPolicy::parse(config.collections).value();
-  api_options.write_token = config.write_token;
-  api_options.root_cache_ttl = config.root_cache;
+  const api::ApiOptions api_options = make_api_options(config);
   OrderServices orders(config, pool, registry, api_options.instance_id);
   http::Server* server_ptr = nullptr;
   api::Api api(api_options, api::ApiDeps{stores.users(), stores.catalog(), stores.mongo, offloader,
@@ -252,34 +303,13 @@ int serve(const Config& config, const std::string& binary_dir) {
   orders.start();
   http::Server server(server_options(config), api, http_metrics);
   server_ptr = &server;
-  std::uint16_t port = 0;
-  try {
-    port = server.start();
-  } catch (const std::exception& e) {
-    spdlog::critical("cannot listen on {}:{}: {}", config.bind_address, config.port, e.what());
-    return 1;
-  }
-  spdlog::info("listening on {}:{}", config.bind_address, port);
-  auto registrar = start_registration(config, api_options.instance_id, port);
+  const auto port = start_listening(server, config);
+  if (!port) return 1;
+  spdlog::info("listening on {}:{}", config.bind_address, *port);
+  auto registrar = start_registration(config, api_options.instance_id, *port);
 
-  int signal = 0;
-  sigwait(&signals, &signal);
-  spdlog::info("received {}, draining (grace {} ms)", strsignal(signal),
-               config.shutdown_grace.count());
-  // Fail readiness and leave the gateway's pool first, then drain.
-  api.set_draining();
-  if (registrar) registrar->deregister();
-  // Closing idle keep-alive connections while the gateway still routes here
-  // races with a request it is sending on one: a POST lost that way cannot be
-  // retried. So serve on, closing each connection after its response, until the
-  // gateway has seen the failed readiness / deregistration, then stop.
-  if (config.drain_delay.count() > 0) {
-    server.close_after_each_response();
-    std::this_thread::sleep_for(config.drain_delay);
-  }
-  server.stop_accepting();
-  wait_for_drain(server, config.shutdown_grace);
-  server.stop();
+  wait_for_shutdown_signal(signals, config);
+  drain(config, api, registrar.get(), server);
   workers.stop();
   orders.stop();
   health.stop();

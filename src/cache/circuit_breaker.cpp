@@ -1,17 +1,18 @@
 #include "cache/circuit_breaker.hpp"
 
+#include "common/enum_names.hpp"
+
 namespace storefront::cache {
 
+namespace {
+
+constexpr auto kBreakerStateNames =
+    enum_names<BreakerState, BreakerState::kOpen>(std::array{"closed", "half_open", "open"});
+
+}  // namespace
+
 const char* to_string(BreakerState state) {
-  switch (state) {
-    case BreakerState::kClosed:
-      return "closed";
-    case BreakerState::kHalfOpen:
-      return "half_open";
-    case BreakerState::kOpen:
-      return "open";
-  }
-  return "closed";
+  return kBreakerStateNames.name(state, "closed");
 }
 
 CircuitBreaker::CircuitBreaker(Options options, NowFn now,

@@ -9,10 +9,14 @@
 #include <charconv>
 
 #include "cache/crc16.hpp"
+#include "common/enum_names.hpp"
 #include "obs/metrics.hpp"
 
 namespace storefront::cache {
 namespace {
+
+constexpr auto kCacheOutcomeNames =
+    enum_names<CacheOutcome, CacheOutcome::kStale>(std::array{"HIT", "MISS", "BYPASS", "STALE"});
 
 constexpr std::string_view kPrefix = "storefront:v1:";
 // Writes waiting for the background writer; beyond this they are dropped
@@ -77,17 +81,7 @@ struct ResponseCache::Flight {
 };
 
 const char* to_string(CacheOutcome outcome) {
-  switch (outcome) {
-    case CacheOutcome::kHit:
-      return "HIT";
-    case CacheOutcome::kMiss:
-      return "MISS";
-    case CacheOutcome::kBypass:
-      return "BYPASS";
-    case CacheOutcome::kStale:
-      return "STALE";
-  }
-  return "BYPASS";
+  return kCacheOutcomeNames.name(outcome, "BYPASS");
 }
 
 std::string cache_scope(std::string_view db, std::string_view collection) {
@@ -282,14 +276,7 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, const LoadOption
     }
   }
 
-  Result<std::string> loaded = Error{ErrorKind::kInternal, "loader not called"};
-  try {
-    loaded = loader(deadline);
-  } catch (...) {
-    finish_flight(key.key, flight);
-    flight->promise.set_value(Error{ErrorKind::kInternal, "response loader threw"});
-    throw;
-  }
+  Result<std::string> loaded = call_loader(key, deadline, loader, flight);
   if (!loaded) {
     // Removed before publishing, so a follower that retries starts afresh.
     finish_flight(key.key, flight);
@@ -308,24 +295,38 @@ Result<CachedResponse> ResponseCache::lead(const CacheKey& key, const LoadOption
 
   bool current = generation(key.scope) == flight->generation;
   if (l1_ && current) l1_->put(key.key, flight->generation, body);
-  if (!redis_ok || !current || ttl.count() <= 0) {
+  if (!redis_ok || !current || ttl.count() <= 0 ||
+      !store_in_background(key, options, std::move(redis_generation), body, flight)) {
     finish_flight(key.key, flight);
-    return response;
   }
-  // Stored in the background: the response does not wait for the SET, and the
-  // flight stays joinable (already complete) until the entry is in Redis, so
-  // callers arriving meanwhile do not load again.
-  {
-    std::lock_guard lock(write_mutex_);
-    if (writes_.size() < kMaxPendingWrites && !stopping_) {
-      writes_.push_back(Write{key.key, key.scope, flight->generation, std::move(redis_generation),
-                              body, ttl, options.stale, flight});
-      write_cv_.notify_one();
-      return response;
-    }
-  }
-  finish_flight(key.key, flight);
   return response;
+}
+
+Result<std::string> ResponseCache::call_loader(const CacheKey& key, Deadline deadline,
+                                               Loader loader,
+                                               const std::shared_ptr<Flight>& flight) {
+  try {
+    return loader(deadline);
+  } catch (...) {
+    finish_flight(key.key, flight);
+    flight->promise.set_value(Error{ErrorKind::kInternal, "response loader threw"});
+    throw;
+  }
+}
+
+// The response does not wait for the SET, and the flight stays joinable
+// (already complete) until the entry is in Redis, so callers arriving
+// meanwhile do not load again. False when the queue is full or stopping.
+bool ResponseCache::store_in_background(const CacheKey& key, const LoadOptions& options,
+                                        std::string redis_generation,
+                                        const std::shared_ptr<const std::string>& body,
+                                        const std::shared_ptr<Flight>& flight) {
+  std::lock_guard lock(write_mutex_);
+  if (writes_.size() >= kMaxPendingWrites || stopping_) return false;
+  writes_.push_back(Write{key.key, key.scope, flight->generation, std::move(redis_generation), body,
+                          options.ttl, options.stale, flight});
+  write_cv_.notify_one();
+  return true;
 }
 
 std::shared_ptr<const std::string> ResponseCache::current_body(

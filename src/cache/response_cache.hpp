@@ -170,6 +170,12 @@ class ResponseCache final : public CacheStatusSource {
                                                   std::string& redis_generation,
                                                   std::shared_ptr<const std::string>* stale);
   void finish_flight(const std::string& key, const std::shared_ptr<Flight>& flight);
+  Result<std::string> call_loader(const CacheKey& key, Deadline deadline, Loader loader,
+                                  const std::shared_ptr<Flight>& flight);
+  bool store_in_background(const CacheKey& key, const LoadOptions& options,
+                           std::string redis_generation,
+                           const std::shared_ptr<const std::string>& body,
+                           const std::shared_ptr<Flight>& flight);
   struct AsyncFlight;
   using AsyncFlightKey = std::pair<const void*, std::string>;  // (I/O context, key)
   void finish_async(const AsyncFlightKey& flight_key, const std::shared_ptr<AsyncFlight>& flight,

@@ -1,23 +1,17 @@
 #include "common/result.hpp"
 
+#include "common/enum_names.hpp"
+
 namespace storefront {
+namespace {
+
+constexpr auto kErrorKindNames = enum_names<ErrorKind, ErrorKind::kInternal>(
+    std::array{"unavailable", "timeout", "invalid", "duplicate", "overloaded", "other"});
+
+}  // namespace
 
 const char* to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kUnavailable:
-      return "unavailable";
-    case ErrorKind::kTimeout:
-      return "timeout";
-    case ErrorKind::kInvalid:
-      return "invalid";
-    case ErrorKind::kDuplicate:
-      return "duplicate";
-    case ErrorKind::kOverloaded:
-      return "overloaded";
-    case ErrorKind::kInternal:
-      return "other";
-  }
-  return "other";
+  return kErrorKindNames.name(kind, "other");
 }
 
 }  // namespace storefront

@@ -1,21 +1,18 @@
 #include "store/async.hpp"
 
+#include "common/enum_names.hpp"
+
 namespace storefront::store {
 
+namespace {
+
+constexpr auto kSourceNames =
+    enum_names<Source, Source::kStale>(std::array{"", "HIT", "MISS", "BYPASS", "STALE"});
+
+}  // namespace
+
 const char* to_string(Source source) {
-  switch (source) {
-    case Source::kUncached:
-      return "";
-    case Source::kHit:
-      return "HIT";
-    case Source::kMiss:
-      return "MISS";
-    case Source::kBypass:
-      return "BYPASS";
-    case Source::kStale:
-      return "STALE";
-  }
-  return "";
+  return kSourceNames.name(source, "");
 }
 
 }  // namespace storefront::store

@@ -2,18 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/enum_names.hpp"
+
 namespace storefront::store {
 
+namespace {
+
+constexpr auto kStateNames =
+    enum_names<HealthProbe::State, HealthProbe::State::kDown>(std::array{"unknown", "up", "down"});
+
+}  // namespace
+
 const char* to_string(HealthProbe::State state) {
-  switch (state) {
-    case HealthProbe::State::kUnknown:
-      return "unknown";
-    case HealthProbe::State::kUp:
-      return "up";
-    case HealthProbe::State::kDown:
-      return "down";
-  }
-  return "unknown";
+  return kStateNames.name(state, "unknown");
 }
 
 HealthProbe::HealthProbe(DeploymentStore& store, std::chrono::milliseconds interval,

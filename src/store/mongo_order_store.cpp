@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "common/enum_names.hpp"
 #include "store/bson_fields.hpp"
 
 namespace storefront::store {
@@ -11,17 +12,10 @@ namespace {
 
 using Lease = MongoPool::Lease;
 
-constexpr std::array<const char*, 4> kStatuses{"pending", "confirmed", "cancelled", "failed"};
-constexpr std::array<const char*, 5> kPhases{"reserving", "committing", "returning", "unmarking",
-                                             "done"};
-
-template <class Enum, std::size_t N>
-Enum parse_enum(const std::array<const char*, N>& names, std::string_view s) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (s == names[i]) return static_cast<Enum>(i);
-  }
-  return static_cast<Enum>(0);
-}
+constexpr auto kStatuses = enum_names<OrderStatus, OrderStatus::kFailed>(
+    std::array{"pending", "confirmed", "cancelled", "failed"});
+constexpr auto kPhases = enum_names<OrderPhase, OrderPhase::kDone>(
+    std::array{"reserving", "committing", "returning", "unmarking", "done"});
 
 void append_money(bson_t* doc, const char* key, std::int64_t amount, std::string_view currency) {
   bson_t money;
@@ -117,8 +111,10 @@ Order parse_order(const bson_t* doc) {
     o.total_amount = int_field(&total, "amount");
     o.currency = string_field(&total, "currency");
   }
-  o.status = parse_enum<OrderStatus>(kStatuses, string_field(doc, "status"));
-  o.phase = parse_enum<OrderPhase>(kPhases, string_field(doc, "phase"));
+  // An unknown name (never written by this code) reads as the first value,
+  // as before the table: pending / reserving, which the sweep resolves.
+  o.status = kStatuses.parse(string_field(doc, "status")).value_or(OrderStatus::kPending);
+  o.phase = kPhases.parse(string_field(doc, "phase")).value_or(OrderPhase::kReserving);
   o.created_at_ms = int_field(doc, "created_at");
   o.updated_at_ms = int_field(doc, "updated_at");
   bson_t rejection;
@@ -156,11 +152,11 @@ BsonPtr transition_update(const Transition& t) {
 }  // namespace
 
 const char* to_string(OrderStatus status) {
-  return kStatuses[static_cast<std::size_t>(status)];
+  return kStatuses.name(status, "pending");
 }
 
 const char* to_string(OrderPhase phase) {
-  return kPhases[static_cast<std::size_t>(phase)];
+  return kPhases.name(phase, "reserving");
 }
 
 Status MongoOrderStore::ensure_indexes(Deadline deadline) {

@@ -255,6 +255,24 @@ void MongoStore::collect_collections(mongoc_client_t* client, DeploymentInfo& in
   }
 }
 
+namespace {
+
+// Lookups by name are the hot read path; the index makes them O(log n). A
+// failure only costs speed, so it is logged, not returned.
+void ensure_name_index(mongoc_collection_t* coll, std::string_view collection) {
+  BsonPtr keys(BCON_NEW("name", BCON_INT32(1)));
+  BsonPtr create(BCON_NEW("createIndexes", BCON_UTF8(std::string(collection).c_str()), "indexes",
+                          "[", "{", "key", BCON_DOCUMENT(keys.get()), "name", BCON_UTF8("name_1"),
+                          "}", "]"));
+  Reply reply;
+  bson_error_t error;
+  if (!mongoc_collection_write_command_with_opts(coll, create.get(), nullptr, &reply.doc, &error)) {
+    spdlog::warn("creating the name index failed: {}", error.message);
+  }
+}
+
+}  // namespace
+
 Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std::int64_t count,
                                                 Deadline deadline) {
   Lease lease(pool_, "bulk_write");
@@ -308,16 +326,7 @@ Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std
     }
   }
   if (auto st = flush(); !st) return st.error();
-  // Lookups by name are the hot read path; the index makes them O(log n).
-  BsonPtr keys(BCON_NEW("name", BCON_INT32(1)));
-  BsonPtr create(BCON_NEW("createIndexes", BCON_UTF8(std::string(collection).c_str()), "indexes",
-                          "[", "{", "key", BCON_DOCUMENT(keys.get()), "name", BCON_UTF8("name_1"),
-                          "}", "]"));
-  Reply reply;
-  if (!mongoc_collection_write_command_with_opts(coll.get(), create.get(), nullptr, &reply.doc,
-                                                 &error)) {
-    spdlog::warn("creating the name index failed: {}", error.message);
-  }
+  ensure_name_index(coll.get(), collection);
   return report;
 }
 
