@@ -28,19 +28,8 @@ consul_has_leader() {
   [[ "$leader" == \"*:*\" ]]
 }
 
-consul_health() {
-  curl -s --max-time 2 "http://127.0.0.1:$1/v1/health/service/$SERVICE_NAME" 2>/dev/null |
-    python3 -c '
-import json, sys
-try:
-    entries = json.load(sys.stdin)
-except ValueError:
-    sys.exit(1)
-for e in entries:
-    states = [c["Status"] for c in e["Checks"]]
-    maint = any(c["CheckID"].startswith("_service_maintenance:") for c in e["Checks"])
-    worst = next((s for s in ("critical", "warning") if s in states), "passing")
-    print(e["Service"]["ID"], "maintenance" if maint else worst, e["Service"]["Port"])'
+consul_health() { # the supervisor's probe (scripts/lib/supervisor/probes.py)
+  PYTHONPATH="$_consul_repo/scripts/lib${PYTHONPATH:+:$PYTHONPATH}" python3 -m supervisor consul-health "$1" "$SERVICE_NAME"
 }
 
 consul_maintenance() {

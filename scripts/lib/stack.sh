@@ -1,11 +1,12 @@
 # shellcheck shell=bash
-# Helpers for scripts/stack: the port plan, process bookkeeping by pid file and
-# health probes. Source this file after setting REPO; it sets no shell options.
+# Helpers for scripts/stack: the port plan, calls into the process supervisor
+# (scripts/lib/supervisor) and health probes. Source this file after setting
+# REPO and STACK_RUN_DIR; it sets no shell options.
 #
 # Every process the stack starts is recorded in $STACK_RUN_DIR/pids/<name>.pid
 # as "<pid> <start time>" (field 22 of /proc/<pid>/stat). A process counts as
 # ours only while both still match, so a pid reused by the system after a crash
-# is never signalled.
+# is never signalled (scripts/lib/supervisor/process.py).
 
 # ------------------------------------------------------------------ ports
 # Everything hangs off one base port B (STACK_BASE_PORT, default 8080):
@@ -45,72 +46,42 @@ stack_ports() { # stack_ports BASE INSTANCES: sets the *_PORT variables
 }
 
 # ------------------------------------------------------------- processes
+# Spawning, readiness waits, stopping and pid files are the Python supervisor's
+# (scripts/lib/supervisor, stdlib only: it runs with the system python3 before
+# the venv exists); these are thin calls into it.
+_stack_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+supervisor() { # supervisor COMMAND ARGS...: python3 -m supervisor (see its --help)
+  PYTHONPATH="$_stack_lib${PYTHONPATH:+:$PYTHONPATH}" python3 -m supervisor "$@"
+}
+
 stack_pidfile() { printf '%s/pids/%s.pid\n' "$STACK_RUN_DIR" "$1"; }
 
-# _proc_field PID N: field N of /proc/PID/stat (the comm field may hold spaces).
-_proc_field() {
-  local stat rest n=$2
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  rest="${stat##*) }"
-  # shellcheck disable=SC2086  # split on purpose
-  set -- $rest
-  shift $((n - 3))
-  printf '%s\n' "$1"
-}
-
 # stack_pid NAME: prints the pid if the recorded process is still alive.
-stack_pid() {
-  local file pid start now state
-  file="$(stack_pidfile "$1")"
-  [[ -f "$file" ]] || return 1
-  read -r pid start <"$file" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  now="$(_proc_field "$pid" 22)" || return 1
-  [[ "$now" == "$start" ]] || return 1
-  state="$(_proc_field "$pid" 3)" || return 1
-  [[ "$state" != Z && "$state" != X ]] || return 1
-  printf '%s\n' "$pid"
-}
+stack_pid() { supervisor pid --pid-file "$(stack_pidfile "$1")"; }
 
 stack_alive() { stack_pid "$1" >/dev/null; }
 
-# stack_spawn NAME LOGFILE CMD...: starts CMD detached (own session, working
-# directory STACK_RUN_DIR, stdin closed, output appended to LOGFILE, no
-# inherited lock fd) and records it. The subshell execs setsid, which execs
-# CMD without forking (a background job is no process group leader), so $! is
-# CMD's pid.
-stack_spawn() {
-  local name=$1 log=$2 pid start
-  shift 2
-  mkdir -p "$STACK_RUN_DIR/pids" "$(dirname "$log")"
-  printf '\n==== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
-  (cd "$STACK_RUN_DIR" && exec setsid "$@") </dev/null >>"$log" 2>&1 9>&- &
-  pid=$!
-  start="$(_proc_field "$pid" 22)" || start=""
-  printf '%s %s\n' "$pid" "$start" >"$(stack_pidfile "$name")"
+# stack_pids: "NAME PID" per running component, in one call (status, down and
+# up ask about every component at once); false when nothing runs.
+stack_pids() { supervisor pids "$STACK_RUN_DIR/pids"; }
+
+# stack_start NAME READINESS-OPTIONS... -- CMD...: starts CMD detached (own
+# session, working directory STACK_RUN_DIR, stdin closed, output appended to
+# logs/NAME.log), records it and waits until the readiness check passes. On a
+# timeout or an early exit it prints the log tail, stops CMD and returns 1.
+stack_start() {
+  local name=$1
+  shift
+  mkdir -p "$STACK_RUN_DIR/pids"
+  supervisor start --name "$name" --log "$STACK_RUN_DIR/logs/$name.log" \
+    --pid-file "$(stack_pidfile "$name")" --cwd "$STACK_RUN_DIR" "$@" 9>&-
 }
 
 # stack_kill NAME [SIGNAL [TIMEOUT_S]]: signals the recorded process and waits
 # for it to exit (SIGKILL after TIMEOUT_S, default 20); removes the pid file.
 stack_kill() {
-  local name=$1 sig=${2:-TERM} timeout=${3:-20} pid i
-  if pid="$(stack_pid "$name")"; then
-    kill -s "$sig" "$pid" 2>/dev/null || true
-    for ((i = 0; i < timeout * 10; i++)); do
-      stack_alive "$name" || break
-      sleep 0.1
-    done
-    if stack_alive "$name"; then
-      printf 'stack: %s (pid %s) still running %ss after SIG%s, sending SIGKILL\n' \
-        "$name" "$pid" "$timeout" "$sig" >&2
-      kill -s KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do
-        stack_alive "$name" || break
-        sleep 0.1
-      done
-    fi
-  fi
-  rm -f "$(stack_pidfile "$name")"
+  supervisor stop --name "$1" --pid-file "$(stack_pidfile "$1")" --signal "${2:-TERM}" --grace "${3:-20}"
 }
 
 # ------------------------------------------------------------------- TLS
@@ -159,22 +130,7 @@ wait_until() {
 http_ok() { [[ "$(http_code "$1")" == 200 ]]; }
 
 # haproxy_cmd COMMAND: one command on the HAProxy runtime API (unix socket).
-haproxy_cmd() {
-  python3 - "$STACK_RUN_DIR/haproxy/admin.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-out = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    out += chunk
-sys.stdout.write(out.decode(errors="replace"))
-PY
-}
+haproxy_cmd() { supervisor haproxy "$STACK_RUN_DIR/haproxy/admin.sock" "$1"; }
 
 # haproxy_slots: "SLOT PORT STATE" per server slot of backend storefront, e.g.
 # "sf4 14082 UP". The slots are filled from Consul's SRV answers in no

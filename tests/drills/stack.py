@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "scripts" / "stack"
+sys.path.insert(0, str(REPO / "scripts" / "lib"))
+from supervisor import probes  # noqa: E402  the probes scripts/stack status runs
 
 
 def port_free(port: int) -> bool:
@@ -110,14 +113,7 @@ class Stack:
 
     # ---------------------------------------------------------- HAProxy
     def haproxy(self, command: str) -> str:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(self.ports["HAPROXY_SOCKET"])
-            s.sendall(command.encode() + b"\n")
-            out = b""
-            while chunk := s.recv(65536):
-                out += chunk
-        return out.decode(errors="replace")
+        return probes.haproxy(self.ports["HAPROXY_SOCKET"], command)
 
     def server_states(self) -> dict[str, str]:
         """{'sf1': 'UP', ...}: the state of the HAProxy slot holding storefront-N
@@ -157,14 +153,13 @@ class Stack:
         return f"http://127.0.0.1:{self.port('CONSUL_HTTP_PORT')}"
 
     def consul_health(self) -> dict[str, str]:
-        """{'storefront-1': 'passing', ...}: Consul's view of every registered instance."""
-        r = requests.get(f"{self.consul}/v1/health/service/{self.ports['SERVICE_NAME']}", timeout=5)
-        r.raise_for_status()
-        out = {}
-        for entry in r.json():
-            states = {c["Status"] for c in entry["Checks"]}
-            out[entry["Service"]["ID"]] = next((s for s in ("critical", "warning") if s in states), "passing")
-        return out
+        """{'storefront-1': 'passing', ...}: Consul's view of every registered instance
+        (one in maintenance mode is critical)."""
+        entries = probes.consul_health(self.port("CONSUL_HTTP_PORT"), self.ports["SERVICE_NAME"],
+                                       maintenance=False)
+        if entries is None:
+            raise AssertionError(f"Consul on {self.consul} does not answer")
+        return {service_id: state for service_id, state, _ in entries}
 
     def srv_instances(self) -> set[str]:
         """{'sf1', ...}: the instances in Consul's SRV answer, as HAProxy resolves it."""

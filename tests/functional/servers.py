@@ -4,17 +4,21 @@ fault injection. Everything listens on 127.0.0.1 on free ports."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts" / "lib"))
+import supervisor  # noqa: E402  scripts/lib/supervisor: spawning, readiness, stopping
+
 CACHE = Path(os.environ.get("STOREFRONT_CACHE", REPO / ".cache"))
 BUILD_DIR = Path(os.environ.get("STOREFRONT_BUILD_DIR", REPO / "build"))
 
@@ -79,22 +83,38 @@ def wait_port(port: int, timeout: float = 15.0) -> None:
 
 
 class Process:
-    """A child process with its log file; stop() is idempotent."""
+    """A child process with its log file, run by the stack's supervisor
+    (scripts/lib/supervisor); stop() is idempotent. It stays in pytest's session
+    (not detached), so an interrupted run takes it down too."""
 
-    def __init__(self, argv: list[str], log_path: Path, env: dict | None = None):
+    def __init__(self, argv: list[str], log_path: Path, env: dict | None = None,
+                 ready: Callable[[], bool] | None = None, ready_timeout: float = 15.0):
         self.argv = argv
         self.log_path = log_path
         self.env = env
-        self.proc: subprocess.Popen | None = None
+        self.ready = ready
+        self.ready_timeout = ready_timeout
+        self._supervised: supervisor.Process | None = None
+
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        return self._supervised.popen if self._supervised else None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=self.env)
-        log.close()
+        """Spawns the process and waits for its readiness check, if any."""
+        spec = supervisor.Spec(name=Path(self.argv[0]).name, argv=self.argv, log_file=self.log_path,
+                               env=self.env, ready=self.ready, ready_timeout=self.ready_timeout,
+                               detach=False)
+        self._supervised = supervisor.Process(spec)
+        self._supervised.start()
+
+    def wait_until(self, check: Callable[[], bool], timeout: float) -> None:
+        """Waits for check() while the process runs (StartError with the log tail if not)."""
+        assert self._supervised is not None
+        self._supervised.wait_ready(check=check, timeout=timeout)
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self._supervised is not None and self._supervised.alive()
 
     def send(self, sig: int) -> None:
         assert self.proc is not None
@@ -107,15 +127,8 @@ class Process:
         self.send(signal.SIGCONT)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
-        if not self.proc or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGCONT)
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
+        """Signals (after SIGCONT), waits `timeout` seconds, then SIGKILL; the exit code."""
+        return self._supervised.stop(sig, grace=timeout) if self._supervised else None
 
     def log(self) -> str:
         try:
@@ -140,17 +153,14 @@ class MongoStandin(Process):
         argv = [str(REPO / "scripts" / "mongo-standin"), "--port", str(self.port)]
         if data_dir is not None:
             argv += ["--data-dir", str(data_dir)]
+        # The JVM takes a second or two to bind.
         super().__init__(argv, workdir / f"mongo-standin-{self.port}.log",
-                         env={**os.environ, "STOREFRONT_CACHE": str(CACHE)})
+                         env={**os.environ, "STOREFRONT_CACHE": str(CACHE)},
+                         ready=supervisor.TcpPort(self.port), ready_timeout=60)
 
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        super().start()
-        # The JVM takes a second or two to bind.
-        wait_port(self.port, timeout=60)
 
     def restarted(self) -> "MongoStandin":
         """A new process on the same port and data directory (not started)."""
@@ -175,7 +185,8 @@ class Storefront(Process):
                 full_env[key] = os.environ[key]
         full_env.update(env)
         full_env["PORT"] = str(self.port)
-        super().__init__([str(BUILD_DIR / "storefront")], workdir / f"{name}.log", full_env)
+        super().__init__([str(BUILD_DIR / "storefront")], workdir / f"{name}.log", full_env,
+                         ready=supervisor.TcpPort(self.port))
 
     @property
     def base(self) -> str:
@@ -183,20 +194,11 @@ class Storefront(Process):
 
     def start(self, wait_ready: bool = False) -> None:
         super().start()
-        wait_port(self.port)
         if wait_ready:
             self.wait_ready()
 
     def wait_ready(self, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base + "/health/ready", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"storefront on {self.port} not ready:\n{self.log()[-3000:]}")
+        self.wait_until(supervisor.HttpOk(self.base + "/health/ready"), timeout)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -357,11 +359,7 @@ class RedisServer(Process):
                      "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"]
         if acl:
             argv += ["--include", str(render_redis_acl(self.dir / "acl", acl))]
-        super().__init__(argv, self.dir / "redis.log")
-
-    def start(self) -> None:
-        super().start()
-        wait_port(self.port)
+        super().__init__(argv, self.dir / "redis.log", ready=supervisor.TcpPort(self.port))
 
     def cli_argv(self) -> tuple[list[str], dict[str, str] | None]:
         if not self.acl:
@@ -427,34 +425,22 @@ class ConsulAgent(Process):
         if not binary.exists():
             raise RuntimeError(f"{binary} missing: run scripts/bootstrap")
         self.http_port, self.dns_port, self.serf_port, self.server_port = (free_port() for _ in range(4))
-        config = self.TEMPLATE.read_text()
-        for key, value in {"CONSUL_HTTP_PORT": self.http_port, "CONSUL_DNS_PORT": self.dns_port,
-                           "CONSUL_SERF_PORT": self.serf_port,
-                           "CONSUL_SERVER_PORT": self.server_port}.items():
-            config = config.replace(f"@{key}@", str(value))
-        assert not re.search(r"^[^#]*@[A-Z_]+@", config, re.M), f"unfilled placeholder in {self.TEMPLATE}"
+        # The stack's own template, rendered the way scripts/stack renders it.
+        config = supervisor.render_text(self.TEMPLATE.read_text(), {
+            "CONSUL_HTTP_PORT": self.http_port, "CONSUL_DNS_PORT": self.dns_port,
+            "CONSUL_SERF_PORT": self.serf_port, "CONSUL_SERVER_PORT": self.server_port},
+            source=str(self.TEMPLATE))
         path = workdir / f"{name}.hcl"
         path.write_text(config + extra_hcl)
-        super().__init__([str(binary), "agent", "-dev", f"-config-file={path}"], workdir / f"{name}.log")
+        # Ready once the -dev agent elected itself: the leader's "address:port".
+        leader = supervisor.HttpOk(f"http://127.0.0.1:{self.http_port}/v1/status/leader", r'^"[^"]+:\d+"$')
+        super().__init__([str(binary), "agent", "-dev", f"-config-file={path}"], workdir / f"{name}.log",
+                         ready=leader, ready_timeout=30)
         self.token: str | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        super().start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/v1/status/leader", timeout=1).json():
-                    return
-            except (requests.RequestException, ValueError):
-                pass
-            if not self.alive():
-                break
-            time.sleep(0.1)
-        raise TimeoutError(f"consul on {self.http_port} has no leader:\n{self.log()[-3000:]}")
 
     def restart(self) -> None:
         self.stop()

@@ -3,7 +3,7 @@ storefront: only the public API is routed, limits per client address (stick
 tables) answer 429 with a JSON `detail` and Retry-After, and TLS with the
 certificate scripts/stack generates (scripts/lib/stack.sh, stack_tls_cert).
 
-The template is rendered as scripts/stack renders it, except for one line: the
+The template is rendered as scripts/stack renders it (scripts/lib/supervisor), except for one line: the
 server slots filled from Consul DNS (server-template) become one fixed server,
 the instance of this test (the Consul side is covered by tests/drills).
 Clients come from different loopback addresses (127.0.0.2, 127.0.0.3, ...), as
@@ -19,7 +19,7 @@ import uuid
 import pytest
 import requests
 
-from servers import REPO, Process, free_port, wait_port
+from servers import REPO, Process, free_port, supervisor, wait_port
 
 TEMPLATE = REPO / "deploy" / "local" / "haproxy.cfg.tmpl"
 LIMITS = {"LIMIT_WINDOW_S": 10, "LIMIT_EXPIRE_S": 60, "LIMIT_REQUESTS": 40, "LIMIT_WRITES": 6, "LIMIT_ORDERS": 3}
@@ -30,10 +30,7 @@ def render(storefront_port: int, run_dir, ports: dict[str, int]) -> str:
     text = re.sub(r"^\s*server-template .*$", f"    server sf1 127.0.0.1:{storefront_port}", text, flags=re.M)
     values = {"REPO": REPO, "RUN_DIR": run_dir, "BASE_PORT": storefront_port - 1, "CONSUL_DNS_PORT": free_port(),
               "SERVICE_NAME": "storefront", "MAX_INSTANCES": 1, **ports, **LIMITS}
-    for key, value in values.items():
-        text = text.replace(f"@{key}@", str(value))
-    assert not re.search(r"^[^#]*@[A-Z_]+@", text, re.M), "unfilled placeholder"
-    return text
+    return supervisor.render_text(text, values, source=str(TEMPLATE))  # an unfilled one fails
 
 
 @pytest.fixture(scope="module")
