@@ -17,6 +17,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
       libmongoc-dev libbson-dev libhiredis-dev libspdlog-dev libfmt-dev zlib1g-dev \
+      prometheus-cpp-dev \
       nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 

@@ -1,9 +1,17 @@
 #include "obs/metrics.hpp"
 
-#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <array>
-#include <cmath>
+#include <set>
+#include <type_traits>
 
 namespace storefront::obs {
 namespace {
@@ -19,96 +27,81 @@ std::string join_key(std::initializer_list<std::string_view> values) {
   return key;
 }
 
-std::vector<std::string_view> split_key(std::string_view key) {
-  std::vector<std::string_view> parts;
-  while (!key.empty()) {
-    auto pos = key.find(kSeparator);
-    parts.push_back(key.substr(0, pos));
-    key.remove_prefix(pos + 1);
-  }
-  return parts;
+prometheus::MetricType callback_type(std::string_view type) {
+  if (type == "counter") return prometheus::MetricType::Counter;
+  if (type == "gauge") return prometheus::MetricType::Gauge;
+  return prometheus::MetricType::Untyped;
 }
 
-void append_labels(std::string& out, const std::vector<std::string>& names,
-                   const std::vector<std::string_view>& values, std::string_view extra_name = {},
-                   std::string_view extra_value = {}) {
-  if (names.empty() && extra_name.empty()) return;
-  out.push_back('{');
-  bool first = true;
-  for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) {
-    if (!first) out.push_back(',');
-    first = false;
-    out.append(names[i]);
-    out.append("=\"");
-    append_label_value(out, values[i]);
-    out.push_back('"');
-  }
-  if (!extra_name.empty()) {
-    if (!first) out.push_back(',');
-    out.append(extra_name);
-    out.append("=\"");
-    out.append(extra_value);
-    out.push_back('"');
-  }
-  out.push_back('}');
+prometheus::MetricFamily sampled_family(const std::string& name, const std::string& help,
+                                        std::string_view type, double value) {
+  prometheus::MetricFamily family{name, help, callback_type(type), {prometheus::ClientMetric{}}};
+  auto& metric = family.metric.front();
+  metric.counter.value = metric.gauge.value = metric.untyped.value = value;
+  return family;
 }
 
-void append_header(std::string& out, std::string_view name, std::string_view help,
-                   std::string_view type) {
-  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+// unordered_map order in prometheus-cpp; sorted, one scrape reads like the next.
+void sort_series(std::vector<prometheus::MetricFamily>& families) {
+  for (auto& family : families) {
+    std::sort(family.metric.begin(), family.metric.end(),
+              [](const auto& a, const auto& b) { return a.label < b.label; });
+  }
 }
 
-template <class T>
-void atomic_add(std::atomic<T>& a, T d) {
-  T cur = a.load(std::memory_order_relaxed);
-  while (!a.compare_exchange_weak(cur, cur + d, std::memory_order_relaxed)) {
+// prometheus-cpp collects nothing for a family without series; the former
+// registry wrote its HELP and TYPE lines, and so do we.
+template <class Metric>
+void add_families_without_series(const std::vector<std::unique_ptr<Family<Metric>>>& families,
+                                 const std::set<std::string>& collected,
+                                 std::vector<prometheus::MetricFamily>& out) {
+  for (const auto& family : families) {
+    if (collected.contains(family->name())) continue;
+    out.push_back({family->name(), family->help(), Family<Metric>::Impl::metric_type, {}});
   }
+}
+
+// Caller holds the registry's lock.
+template <class Metric>
+Family<Metric>& register_family(prometheus::Registry& registry,
+                                std::vector<std::unique_ptr<Family<Metric>>>& families,
+                                std::string name, std::string help, std::vector<std::string> labels,
+                                std::vector<double> bounds = {}) {
+  for (const auto& family : families) {
+    if (family->name() == name) return *family;
+  }
+  auto& impl =
+      prometheus::detail::Builder<typename Family<Metric>::Impl>().Name(name).Help(help).Register(
+          registry);
+  families.push_back(std::make_unique<Family<Metric>>(impl, std::move(name), std::move(help),
+                                                      std::move(labels), std::move(bounds)));
+  return *families.back();
 }
 
 }  // namespace
 
-void append_label_value(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\') {
-      out.append("\\\\");
-    } else if (c == '"') {
-      out.append("\\\"");
-    } else if (c == '\n') {
-      out.append("\\n");
-    } else {
-      out.push_back(c);
-    }
-  }
+void Counter::inc(std::uint64_t n) {
+  impl_->Increment(static_cast<double>(n));
 }
 
-void append_number(std::string& out, double v) {
-  if (std::isinf(v)) {
-    out.append(v > 0 ? "+Inf" : "-Inf");
-  } else if (std::isnan(v)) {
-    out.append("NaN");
-  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    fmt::format_to(std::back_inserter(out), "{}", static_cast<long long>(v));
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
+std::uint64_t Counter::value() const {
+  return static_cast<std::uint64_t>(impl_->Value());
+}
+
+void Gauge::set(double v) {
+  impl_->Set(v);
 }
 
 void Gauge::add(double d) {
-  atomic_add(value_, d);
+  impl_->Increment(d);
 }
 
-Histogram::Histogram(std::span<const double> bounds)
-    : bounds_(bounds.begin(), bounds.end()),
-      buckets_(new std::atomic<std::uint64_t>[bounds.size() + 1]) {
-  for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
+double Gauge::value() const {
+  return impl_->Value();
 }
 
 void Histogram::observe(double v) {
-  std::size_t i = 0;
-  while (i < bounds_.size() && v > bounds_[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  atomic_add(sum_, v);
+  impl_->Observe(v);
 }
 
 std::span<const double> latency_buckets() {
@@ -118,11 +111,25 @@ std::span<const double> latency_buckets() {
 }
 
 template <class Metric>
-std::unique_ptr<Metric> Family<Metric>::make() const {
+Family<Metric>::Family(prometheus::Family<Impl>& impl, std::string name, std::string help,
+                       std::vector<std::string> labels, std::vector<double> bounds)
+    : impl_(impl),
+      name_(std::move(name)),
+      help_(std::move(help)),
+      labels_(std::move(labels)),
+      bounds_(std::move(bounds)) {}
+
+template <class Metric>
+typename Family<Metric>::Impl& Family<Metric>::add(std::initializer_list<std::string_view> values) {
+  prometheus::Labels labels;
+  auto value = values.begin();
+  for (std::size_t i = 0; i < labels_.size() && value != values.end(); ++i, ++value) {
+    labels.emplace(labels_[i], std::string(*value));
+  }
   if constexpr (std::is_same_v<Metric, Histogram>) {
-    return std::make_unique<Histogram>(bounds_);
+    return impl_.Add(labels, bounds_);
   } else {
-    return std::make_unique<Metric>();
+    return impl_.Add(labels);
   }
 }
 
@@ -135,103 +142,36 @@ Metric& Family<Metric>::with(std::initializer_list<std::string_view> values) {
   }
   std::unique_lock lock(mutex_);
   auto [it, inserted] = series_.try_emplace(std::move(key));
-  if (inserted) it->second = make();
+  if (inserted) it->second = std::make_unique<Metric>(add(values));
   return *it->second;
-}
-
-template <class Metric>
-void Family<Metric>::render(std::string& out) const {
-  std::shared_lock lock(mutex_);
-  if constexpr (std::is_same_v<Metric, Counter>) {
-    append_header(out, name_, help_, "counter");
-    for (const auto& [key, m] : series_) {
-      out.append(name_);
-      append_labels(out, labels_, split_key(key));
-      out.push_back(' ');
-      append_number(out, static_cast<double>(m->value()));
-      out.push_back('\n');
-    }
-  } else if constexpr (std::is_same_v<Metric, Gauge>) {
-    append_header(out, name_, help_, "gauge");
-    for (const auto& [key, m] : series_) {
-      out.append(name_);
-      append_labels(out, labels_, split_key(key));
-      out.push_back(' ');
-      append_number(out, m->value());
-      out.push_back('\n');
-    }
-  } else {
-    append_header(out, name_, help_, "histogram");
-    for (const auto& [key, m] : series_) {
-      auto values = split_key(key);
-      std::uint64_t cumulative = 0;
-      auto bounds = m->bounds();
-      for (std::size_t i = 0; i <= bounds.size(); ++i) {
-        cumulative += m->bucket(i);
-        std::string le;
-        append_number(le, i < bounds.size() ? bounds[i] : INFINITY);
-        out.append(name_).append("_bucket");
-        append_labels(out, labels_, values, "le", le);
-        fmt::format_to(std::back_inserter(out), " {}\n", cumulative);
-      }
-      out.append(name_).append("_sum");
-      append_labels(out, labels_, values);
-      out.push_back(' ');
-      append_number(out, m->sum());
-      out.push_back('\n');
-      out.append(name_).append("_count");
-      append_labels(out, labels_, values);
-      fmt::format_to(std::back_inserter(out), " {}\n", m->count());
-    }
-  }
 }
 
 template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
 
-namespace {
+Registry::Registry() : impl_(std::make_unique<prometheus::Registry>()) {}
 
-// A family registered again by name (two components sharing a metric) is
-// the first one: one series set, one HELP line.
-template <class T>
-Family<T>* registered(const std::vector<std::unique_ptr<Family<T>>>& families,
-                      const std::string& name) {
-  for (const auto& family : families) {
-    if (family->name() == name) return family.get();
-  }
-  return nullptr;
-}
-
-}  // namespace
+Registry::~Registry() = default;
 
 Family<Counter>& Registry::counter(std::string name, std::string help,
                                    std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
-  if (auto* existing = registered(counters_, name)) return *existing;
-  counters_.push_back(
-      std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels)));
-  return *counters_.back();
+  return register_family(*impl_, counters_, std::move(name), std::move(help), std::move(labels));
 }
 
 Family<Gauge>& Registry::gauge(std::string name, std::string help,
                                std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
-  if (auto* existing = registered(gauges_, name)) return *existing;
-  gauges_.push_back(
-      std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels)));
-  return *gauges_.back();
+  return register_family(*impl_, gauges_, std::move(name), std::move(help), std::move(labels));
 }
 
 Family<Histogram>& Registry::histogram(std::string name, std::string help,
                                        std::vector<std::string> labels,
                                        std::span<const double> bounds) {
   std::lock_guard lock(mutex_);
-  if (auto* existing = registered(histograms_, name)) return *existing;
-  histograms_.push_back(
-      std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels),
-                                          std::vector<double>(bounds.begin(), bounds.end())));
-  return *histograms_.back();
+  return register_family(*impl_, histograms_, std::move(name), std::move(help), std::move(labels),
+                         std::vector<double>(bounds.begin(), bounds.end()));
 }
 
 void Registry::callback(std::string name, std::string help, std::string type,
@@ -241,19 +181,17 @@ void Registry::callback(std::string name, std::string help, std::string type,
 }
 
 std::string Registry::render() const {
-  std::string out;
-  out.reserve(16 * 1024);
   std::lock_guard lock(mutex_);
-  for (const auto& f : counters_) f->render(out);
-  for (const auto& f : gauges_) f->render(out);
-  for (const auto& f : histograms_) f->render(out);
-  for (const auto& c : callbacks_) {
-    append_header(out, c.name, c.help, c.type);
-    out.append(c.name).push_back(' ');
-    append_number(out, c.fn());
-    out.push_back('\n');
-  }
-  return out;
+  auto families = impl_->Collect();
+  sort_series(families);
+  std::set<std::string> collected;
+  for (const auto& family : families) collected.insert(family.name);
+  add_families_without_series(counters_, collected, families);
+  add_families_without_series(gauges_, collected, families);
+  add_families_without_series(histograms_, collected, families);
+  for (const auto& c : callbacks_)
+    families.push_back(sampled_family(c.name, c.help, c.type, c.fn()));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace storefront::obs

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,6 +59,65 @@ TEST(Metrics, ConcurrentIncrementsAreNotLost) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(family.with({"a"}).value() + family.with({"b"}).value(), 40000u);
+}
+
+TEST(Metrics, FamilyWithoutSeriesKeepsItsHelpAndType) {
+  Registry r;
+  r.counter("errors_total", "Errors, by kind.", {"kind"});
+  const auto text = r.render();
+  EXPECT_NE(text.find("# HELP errors_total Errors, by kind.\n# TYPE errors_total counter\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Metrics, RegisteringANameAgainSharesTheFirstFamily) {
+  Registry r;
+  auto& first = r.counter("shared_total", "First help.", {"k"});
+  auto& again = r.counter("shared_total", "Other help.", {"other"});
+  EXPECT_EQ(&first, &again);
+  again.with({"v"}).inc();
+  const auto text = r.render();
+  EXPECT_NE(text.find("shared_total{k=\"v\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Other help."), std::string::npos) << text;
+  EXPECT_THROW(r.gauge("shared_total", "As a gauge."), std::invalid_argument);
+}
+
+TEST(Metrics, SeriesOfAFamilyAreSortedByLabels) {
+  Registry r;
+  auto& f = r.counter("sorted_total", "Sorted.", {"k"});
+  for (const char* v : {"c", "a", "d", "b"}) f.with({v}).inc();
+  const auto text = r.render();
+  const auto a = text.find("k=\"a\""), b = text.find("k=\"b\""), c = text.find("k=\"c\""),
+             d = text.find("k=\"d\"");
+  ASSERT_NE(d, std::string::npos) << text;
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+  EXPECT_LT(c, d);
+}
+
+// Scrapes while other threads add series and record (TSan runs this).
+TEST(Metrics, RenderWhileRecordingFromManyThreads) {
+  Registry r;
+  auto& counters = r.counter("busy_total", "Busy.", {"k"});
+  auto& latency = r.histogram("busy_seconds", "Busy.", {"k"});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const auto k = std::to_string((t + i) % 16);
+        counters.with({k}).inc();
+        latency.with({k}).observe(0.001 * i);
+      }
+    });
+  }
+  std::size_t scraped = 0;
+  for (int i = 0; i < 20; ++i) scraped += r.render().size();
+  for (auto& t : threads) t.join();
+  EXPECT_GT(scraped, 0u);
+  std::uint64_t total = 0;
+  for (int k = 0; k < 16; ++k) total += counters.with({std::to_string(k)}).value();
+  EXPECT_EQ(total, 8000u);
+  EXPECT_NE(r.render().find("busy_seconds_count{k=\"0\"} 500\n"), std::string::npos);
 }
 
 }  // namespace
