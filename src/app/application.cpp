@@ -15,7 +15,6 @@
 #include "cache/cached_catalog.hpp"
 #include "cache/cached_users.hpp"
 #include "cache/read_through.hpp"
-#include "cache/redis_config.hpp"
 #include "cache/response_cache.hpp"
 #include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
@@ -24,6 +23,7 @@
 #include "obs/http_metrics.hpp"
 #include "obs/log.hpp"
 #include "obs/process_metrics.hpp"
+#include "redis/config.hpp"
 #include "store/catalog.hpp"
 #include "store/health_probe.hpp"
 #include "store/mongo_product_store.hpp"
@@ -86,10 +86,10 @@ void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace)
 // The Redis client and response cache, or null when no Redis is configured.
 std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Registry& registry) {
   if (config.redis_url.empty() && config.redis_cluster_nodes.empty()) return nullptr;
-  auto parsed = config.redis_url.empty() ? cache::parse_cluster_nodes(config.redis_cluster_nodes)
-                                         : cache::parse_redis_url(config.redis_url);
+  auto parsed = config.redis_url.empty() ? redis::parse_cluster_nodes(config.redis_cluster_nodes)
+                                         : redis::parse_redis_url(config.redis_url);
   if (!parsed) throw std::invalid_argument(parsed.error().message);  // validated by load_config
-  cache::RedisConfig redis = parsed.value();
+  redis::RedisConfig redis = parsed.value();
   redis.connect_timeout = config.redis_connect_timeout;
   redis.command_timeout = config.redis_timeout;
   redis.pool_size = static_cast<std::size_t>(config.redis_pool_size);
@@ -101,7 +101,7 @@ std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Regi
   settings.breaker_failures = static_cast<int>(config.cache_breaker_failures);
   settings.breaker_cooldown = config.cache_breaker_cooldown;
   spdlog::info("cache: {}", redis.describe());
-  return std::make_unique<cache::ResponseCache>(cache::make_redis_client(redis, registry), settings,
+  return std::make_unique<cache::ResponseCache>(redis::make_redis_client(redis, registry), settings,
                                                 registry);
 }
 

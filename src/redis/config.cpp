@@ -1,11 +1,11 @@
-#include "cache/redis_config.hpp"
+#include "redis/config.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <optional>
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 Error invalid(std::string message) {
@@ -226,4 +226,4 @@ Result<RedisConfig> parse_cluster_nodes(std::string_view list) {
   return config;
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,4 +1,4 @@
-#include "cache/cluster_client.hpp"
+#include "redis/impl/cluster_client.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <charconv>
 
-#include "cache/standalone_client.hpp"
 #include "obs/metrics.hpp"
+#include "redis/impl/standalone_client.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
@@ -367,4 +367,4 @@ Result<ReplyPtr> ClusterClient::execute(std::string_view name, int slot, Args ar
   }
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

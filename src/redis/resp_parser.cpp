@@ -1,4 +1,4 @@
-#include "cache/resp_parser.hpp"
+#include "redis/impl/resp_parser.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <iterator>
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 namespace {
 
@@ -162,4 +162,4 @@ std::string encode_command(std::span<const std::string_view> args) {
   return out;
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

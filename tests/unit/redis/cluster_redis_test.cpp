@@ -9,14 +9,20 @@
 #include <thread>
 #include <vector>
 
-#include "cache/crc16.hpp"
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "obs/metrics.hpp"
+#include "redis/client.hpp"
+#include "redis/key_slot.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
+
+// The response cache on a real Redis: its policy over this client.
+using cache::CacheOutcome;
+using cache::CacheSettings;
+using cache::ResponseCache;
+using cache::users_list_key;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -289,4 +295,4 @@ TEST_F(ClusterRedisTest, StoppedMasterTimesOutThenFailsOver) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -10,18 +10,27 @@
 #include <future>
 #include <thread>
 
-#include "cache/async_reader.hpp"
-#include "cache/crc16.hpp"
 #include "cache/read_through.hpp"
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
 #include "obs/metrics.hpp"
+#include "redis/async_reader.hpp"
+#include "redis/client.hpp"
+#include "redis/key_slot.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
+
+// The response cache on a real Redis: its policy over this client.
+using cache::BreakerState;
+using cache::CacheOutcome;
+using cache::CacheSettings;
+using cache::LoadOptions;
+using cache::ReadThrough;
+using cache::ResponseCache;
+using cache::users_list_key;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -71,9 +80,18 @@ class AsyncReaderTest : public testing::StandaloneRedisFixture {
   IoThread io_;
 };
 
-AsyncReader::RouteFn fixed_route(int port) {
-  return [port](int) { return std::optional<RedisNode>(RedisNode{"localhost", port}); };
-}
+// Every slot on the test's server.
+class FixedRoute final : public SlotRouter {
+ public:
+  explicit FixedRoute(int port) : port_(port) {}
+  std::optional<RedisNode> node_for_slot(int /*slot*/) const override {
+    return RedisNode{"localhost", port_};
+  }
+  void routes_failed() override {}
+
+ private:
+  int port_;
+};
 
 TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   auto c = config();
@@ -84,9 +102,10 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   const std::string big(200000, 'b');  // larger than one socket read
   ASSERT_TRUE(blocking->set("{t}:a", "alpha", seconds(60), later()).ok());
   ASSERT_TRUE(blocking->set("{t}:big", big, seconds(60), later()).ok());
-  AsyncReader reader(c, fixed_route(port_), registry_);
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
 
-  auto values = mget(reader, {"{t}:a", "{t}:missing", "{t}:big"});
+  auto values = mget(*reader, {"{t}:a", "{t}:missing", "{t}:big"});
   ASSERT_TRUE(values.ok()) << values.error().message;
   ASSERT_EQ(values->size(), 3u);
   EXPECT_EQ((*values)[0], "alpha");
@@ -99,7 +118,7 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
     auto out = std::make_shared<std::vector<std::string>>();
     for (int i = 0; i < kCalls; ++i) {
       const std::array<std::string_view, 2> keys{i % 2 ? "{t}:a" : "{t}:big", "{t}:missing"};
-      reader.mget(io_.executor(), keys, key_slot("{t}"), later(), [out, done](Result<Values> r) {
+      reader->mget(io_.executor(), keys, key_slot("{t}"), later(), [out, done](Result<Values> r) {
         out->push_back(r.ok() && r->front() ? r->front()->substr(0, 5) : "error");
         if (out->size() == static_cast<std::size_t>(kCalls)) done(*out);
       });
@@ -115,13 +134,14 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
 TEST_F(AsyncReaderTest, PausedServerTimesOutThenRecovers) {
   auto c = config();
   c.command_timeout = milliseconds(50);
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());  // connected
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());  // connected
 
   server_->pause();
   for (int i = 0; i < 3; ++i) {
     Result<Values> r = Values{};
-    auto took = timed([&] { r = mget(reader, {"k"}); });
+    auto took = timed([&] { r = mget(*reader, {"k"}); });
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kTimeout) << r.error().message;
     EXPECT_GE(took, milliseconds(45));
@@ -129,28 +149,29 @@ TEST_F(AsyncReaderTest, PausedServerTimesOutThenRecovers) {
   }
   // The request deadline wins when it is tighter.
   Result<Values> r = Values{};
-  auto took = timed([&] { r = mget(reader, {"k"}, Deadline::after(milliseconds(10))); });
+  auto took = timed([&] { r = mget(*reader, {"k"}, Deadline::after(milliseconds(10))); });
   ASSERT_FALSE(r.ok());
   EXPECT_LT(took, milliseconds(10) + kMargin);
   server_->resume();
-  auto again = mget(reader, {"k"});
+  auto again = mget(*reader, {"k"});
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
 TEST_F(AsyncReaderTest, DeadServerFailsFastAndIsReconnected) {
   auto c = config();
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());
   server_->kill9();
   for (int i = 0; i < 3; ++i) {
     Result<Values> r = Values{};
-    auto took = timed([&] { r = mget(reader, {"k"}); });
+    auto took = timed([&] { r = mget(*reader, {"k"}); });
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kUnavailable) << r.error().message;
     EXPECT_LT(took, milliseconds(50) + kMargin);
   }
   ASSERT_TRUE(server_->start());
-  auto again = mget(reader, {"k"});
+  auto again = mget(*reader, {"k"});
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
@@ -158,12 +179,13 @@ TEST_F(AsyncReaderTest, DeadServerFailsFastAndIsReconnected) {
 // cache then falls back to the blocking client) rather than racing the I/O
 // thread.
 TEST_F(AsyncReaderTest, MgetFromAnotherThreadIsRefused) {
-  AsyncReader reader(config(), fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());
+  FixedRoute route(port_);
+  auto reader = make_async_reader(config(), route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());
   const std::array<std::string_view, 1> keys{"k"};
   bool called = false;
-  EXPECT_FALSE(reader.mget(io_.executor(), keys, key_slot("k"), later(),
-                           [&](Result<Values>) { called = true; }));
+  EXPECT_FALSE(reader->mget(io_.executor(), keys, key_slot("k"), later(),
+                            [&](Result<Values>) { called = true; }));
   EXPECT_FALSE(called);
 }
 
@@ -202,13 +224,14 @@ class PasswordAsyncReaderTest : public AsyncReaderTest {
 TEST_F(PasswordAsyncReaderTest, AuthAndSelectBeforeTheFirstCommand) {
   auto c = config(":s3cret@", "/2");
   ASSERT_TRUE(make_redis_client(c, registry_)->set("k", "in-db-2", seconds(60), later()).ok());
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  auto values = mget(reader, {"k"});
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  auto values = mget(*reader, {"k"});
   ASSERT_TRUE(values.ok()) << values.error().message;
   EXPECT_EQ(values->front(), "in-db-2");
 
-  AsyncReader wrong(config(":wrong@"), fixed_route(port_), registry_);
-  auto denied = mget(wrong, {"k"});
+  auto wrong = make_async_reader(config(":wrong@"), route, registry_);
+  auto denied = mget(*wrong, {"k"});
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().kind, ErrorKind::kUnavailable);
   EXPECT_EQ(denied.error().message.find("wrong"), std::string::npos) << denied.error().message;
@@ -291,4 +314,4 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

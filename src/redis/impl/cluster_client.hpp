@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to sf_cache: a Redis Cluster client on top of hiredis.
+// Internal to sf_redis: a Redis Cluster client on top of hiredis.
 
 #include <array>
 #include <condition_variable>
@@ -13,10 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cache/client_base.hpp"
-#include "cache/crc16.hpp"
+#include "redis/impl/client_base.hpp"
+#include "redis/key_slot.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 // "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381". An empty host
 // (":6381", Redis 7 with an unknown endpoint) means the host that answered.
@@ -45,7 +45,7 @@ class ClusterClient final : public ClientBase {
 
   std::string_view mode() const override { return "cluster"; }
   std::optional<RedisNode> node_for_slot(int slot) const override;
-  const RedisConfig* config() const override { return &config_; }
+  const RedisConfig& config() const override { return config_; }
   void routes_failed() override { request_refresh(); }
 
  protected:
@@ -89,4 +89,4 @@ class ClusterClient final : public ClientBase {
   std::thread refresher_;
 };
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

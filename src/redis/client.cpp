@@ -1,11 +1,11 @@
-#include "cache/redis_client.hpp"
+#include "redis/client.hpp"
 
 #include <csignal>
 
-#include "cache/cluster_client.hpp"
-#include "cache/standalone_client.hpp"
+#include "redis/impl/cluster_client.hpp"
+#include "redis/impl/standalone_client.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config, obs::Registry& registry) {
   // hiredis writes with write(2): a connection reset by the server would
@@ -18,4 +18,4 @@ std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config, obs::R
   return std::make_unique<StandaloneClient>(config, registry);
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -7,13 +7,21 @@
 #include <thread>
 #include <vector>
 
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "obs/metrics.hpp"
+#include "redis/client.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
+
+// The response cache on a real Redis: its policy over this client.
+using cache::BreakerState;
+using cache::CachedResponse;
+using cache::CacheOutcome;
+using cache::CacheSettings;
+using cache::ResponseCache;
+using cache::users_list_key;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -275,4 +283,4 @@ TEST_F(PasswordRedisTest, AuthAndSelect) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-namespace storefront::cache::testing {
+namespace storefront::redis::testing {
 namespace {
 
 using std::chrono::milliseconds;
@@ -391,4 +391,4 @@ RedisConfig StandaloneRedisFixture::config(const std::string& userinfo, const st
   return c.value();
 }
 
-}  // namespace storefront::cache::testing
+}  // namespace storefront::redis::testing
