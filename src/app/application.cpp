@@ -12,6 +12,7 @@
 #include "api/handlers.hpp"
 #include "app/fill.hpp"
 #include "app/orders_app.hpp"
+#include "app/signals.hpp"
 #include "cache/cached_catalog.hpp"
 #include "cache/cached_users.hpp"
 #include "cache/read_through.hpp"
@@ -60,17 +61,6 @@ http::ServerOptions server_options(const Config& config) {
   // a driver call stuck beyond its own timeouts.
   o.handler_timeout = config.request_timeout + std::chrono::milliseconds(1000);
   return o;
-}
-
-// Signals are taken synchronously by the main thread; every other thread,
-// including the driver's, inherits the blocked mask.
-sigset_t block_shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace) {

@@ -49,9 +49,9 @@ class RedisClient {
 // connections are opened lazily (cluster mode starts a background thread that
 // loads the slot map), so an unreachable Redis at start-up only makes calls
 // fail until it comes up. Registers the storefront_redis_* metrics in
-// `registry`, which must outlive the client. Sets SIGPIPE to SIG_IGN if it is
-// still SIG_DFL (hiredis writes with write(2), and a peer reset must not kill
-// the process).
+// `registry`, which must outlive the client. hiredis writes with write(2), so
+// the process must ignore SIGPIPE (storefront: app::install_signal_policy at
+// start-up), or a connection reset by Redis kills it.
 std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config, obs::Registry& registry);
 
 }  // namespace storefront::redis
