@@ -23,15 +23,6 @@
 namespace storefront::redis {
 namespace {
 
-// The response cache on a real Redis: its policy over this client.
-using cache::BreakerState;
-using cache::CacheOutcome;
-using cache::CacheSettings;
-using cache::LoadOptions;
-using cache::ReadThrough;
-using cache::ResponseCache;
-using cache::users_list_key;
-
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::kMargin;
@@ -193,19 +184,20 @@ TEST_F(AsyncReaderTest, MgetFromAnotherThreadIsRefused) {
 // that loaded the previous one: the Redis read still runs on the request's
 // I/O thread, and a hit is answered there without a worker.
 TEST_F(AsyncReaderTest, ReadThroughFromAWorkerReadsRedisOnTheIoThread) {
-  ResponseCache cache(make_redis_client(config(), registry_), CacheSettings{}, registry_);
+  cache::ResponseCache cache(make_redis_client(config(), registry_), cache::CacheSettings{},
+                             registry_);
   WorkerPool pool(1, 16);
   Offloader offloader(pool);
-  ReadThrough reads(cache, offloader);
-  auto key = users_list_key("db", "coll");
+  cache::ReadThrough reads(cache, offloader);
+  auto key = cache::users_list_key("db", "coll");
   auto loader = [](Deadline) -> Result<std::string> { return std::string("body"); };
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   cache.flush_writes();
 
   std::promise<std::pair<store::Source, bool>> answered;
   const auto io_thread = io_.executor();
   std::thread elsewhere([&] {
-    reads.read(store::Call{later(), io_thread}, key, LoadOptions{}, loader,
+    reads.read(store::Call{later(), io_thread}, key, cache::LoadOptions{}, loader,
                [&](Result<store::Served> served) {
                  const bool on_io = io_.runs_here();
                  answered.set_value({served ? served->source : store::Source::kUncached, on_io});
@@ -240,16 +232,16 @@ TEST_F(PasswordAsyncReaderTest, AuthAndSelectBeforeTheFirstCommand) {
 TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   auto c = config();
   c.command_timeout = milliseconds(50);
-  CacheSettings settings;
+  cache::CacheSettings settings;
   settings.breaker_failures = 3;
   settings.breaker_cooldown = milliseconds(300);
-  ResponseCache cache(make_redis_client(c, registry_), settings, registry_);
+  cache::ResponseCache cache(make_redis_client(c, registry_), settings, registry_);
   obs::Registry registry_b;
-  ResponseCache other(make_redis_client(c, registry_b), settings, registry_b);
+  cache::ResponseCache other(make_redis_client(c, registry_b), settings, registry_b);
   ASSERT_TRUE(cache.async_reads());
-  auto key = users_list_key("db", "coll");
+  auto key = cache::users_list_key("db", "coll");
   auto lookup = [&] {
-    return io_.call<ResponseCache::AsyncLookup>(
+    return io_.call<cache::ResponseCache::AsyncLookup>(
         [&](auto done) { cache.lookup_async(key, later(), io_.executor(), done); });
   };
   auto loader = [](Deadline) -> Result<std::string> { return std::string("body"); };
@@ -257,12 +249,12 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   auto miss = lookup();  // nothing stored yet
   EXPECT_FALSE(miss.hit);
   EXPECT_FALSE(miss.skip_redis);
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   cache.flush_writes();
   auto hit = lookup();
   ASSERT_TRUE(hit.hit);
   EXPECT_EQ(*hit.hit->body, "body");
-  EXPECT_EQ(hit.hit->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(hit.hit->outcome, cache::CacheOutcome::kHit);
 
   // Lookups of one key on one I/O thread while an MGET is in flight join it.
   auto mgets = [&] {
@@ -277,7 +269,7 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
     auto served = std::make_shared<int>(0);
     for (int i = 0; i < 50; ++i) {
       cache.lookup_async(key, later(), io_.executor(),
-                         [answered, served, done](const ResponseCache::AsyncLookup& found) {
+                         [answered, served, done](const cache::ResponseCache::AsyncLookup& found) {
                            if (found.hit && *found.hit->body == "body") ++*served;
                            if (++*answered == 50) done(*served);
                          });
@@ -294,22 +286,22 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   // and the failures open the breaker, which turns the fast path off.
   server_->pause();
   for (int i = 0; i < settings.breaker_failures; ++i) {
-    ResponseCache::AsyncLookup r;
+    cache::ResponseCache::AsyncLookup r;
     auto took = timed([&] { r = lookup(); });
     EXPECT_FALSE(r.hit);
     EXPECT_TRUE(r.skip_redis);
     EXPECT_LT(took, milliseconds(50) + kMargin);
   }
   EXPECT_FALSE(cache.async_reads());
-  EXPECT_EQ(cache.status().breaker, BreakerState::kOpen);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kOpen);
   auto bypass = cache.get_or_load(key, later(), loader, /*skip_redis=*/true);
-  EXPECT_EQ(bypass->outcome, CacheOutcome::kBypass);
+  EXPECT_EQ(bypass->outcome, cache::CacheOutcome::kBypass);
   server_->resume();
   std::this_thread::sleep_for(milliseconds(350));
   // The half-open probe may be the fast path itself.
   auto probe = lookup();
   EXPECT_FALSE(probe.skip_redis);
-  EXPECT_EQ(cache.status().breaker, BreakerState::kClosed);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kClosed);
   EXPECT_TRUE(cache.async_reads());
 }
 
