@@ -33,6 +33,62 @@ std::string_view reply_text(const redisReply& r) {
   return {r.str, r.len};
 }
 
+// "" (or "?") as a node's host means: the node that answered.
+std::optional<RedisNode> node_of(const redisReply& e, const RedisNode& answered) {
+  if (e.type != REDIS_REPLY_ARRAY || e.elements < 2) return std::nullopt;
+  const redisReply& host = *e.element[0];
+  const redisReply& port = *e.element[1];
+  if (host.type != REDIS_REPLY_STRING || port.type != REDIS_REPLY_INTEGER) return std::nullopt;
+  RedisNode node;
+  auto text = reply_text(host);
+  node.host = text.empty() || text == "?" ? answered.host : std::string(text);
+  node.port = static_cast<int>(port.integer);
+  return node;
+}
+
+// One "[first, last, master, replica...]" entry of CLUSTER SLOTS; the number
+// of slots it assigned (0 when malformed).
+std::size_t add_slot_range(const redisReply& range, const RedisNode& answered, SlotMap& map) {
+  if (range.type != REDIS_REPLY_ARRAY || range.elements < 3 ||
+      range.element[0]->type != REDIS_REPLY_INTEGER ||
+      range.element[1]->type != REDIS_REPLY_INTEGER) {
+    return 0;
+  }
+  auto first = range.element[0]->integer;
+  auto last = range.element[1]->integer;
+  auto master = node_of(*range.element[2], answered);
+  if (!master || first < 0 || last >= kClusterSlots || first > last) return 0;
+  auto it = std::find(map.masters.begin(), map.masters.end(), *master);
+  if (it == map.masters.end()) it = map.masters.insert(map.masters.end(), *master);
+  auto index = static_cast<std::uint16_t>(it - map.masters.begin());
+  for (auto slot = first; slot <= last; ++slot) map.owner[static_cast<std::size_t>(slot)] = index;
+  for (std::size_t j = 2; j < range.elements; ++j) {
+    if (auto node = node_of(*range.element[j], answered);
+        node && std::find(map.nodes.begin(), map.nodes.end(), *node) == map.nodes.end()) {
+      map.nodes.push_back(*node);
+    }
+  }
+  return static_cast<std::size_t>(last - first + 1);
+}
+
+Result<SlotMap> parse_cluster_slots(const redisReply& r, const RedisNode& answered) {
+  if (r.type != REDIS_REPLY_ARRAY) {
+    return Error{ErrorKind::kUnavailable,
+                 fmt::format("CLUSTER SLOTS on {}: {}", answered.address(),
+                             r.type == REDIS_REPLY_ERROR ? reply_text(r) : "unexpected reply")};
+  }
+  SlotMap map;
+  map.owner.fill(Topology::kNone);
+  std::size_t covered = 0;
+  for (std::size_t i = 0; i < r.elements; ++i)
+    covered += add_slot_range(*r.element[i], answered, map);
+  if (covered == 0) {
+    return Error{ErrorKind::kUnavailable,
+                 fmt::format("CLUSTER SLOTS on {}: no slots assigned", answered.address())};
+  }
+  return map;
+}
+
 }  // namespace
 
 std::optional<Redirect> parse_redirect(std::string_view message, std::string_view current_host) {
@@ -172,11 +228,10 @@ void ClusterClient::refresher_loop() {
   }
 }
 
-void ClusterClient::refresh_once() {
-  metrics_.refreshes.inc();
-  // Candidates: every node of the current map (masters and replicas) and the
-  // seeds, starting at a rotating position so one bad node is not asked first
-  // every time.
+std::vector<RedisNode> ClusterClient::refresh_candidates() {
+  // Every node of the current map (masters and replicas) and the seeds,
+  // starting at a rotating position so one bad node is not asked first every
+  // time.
   std::vector<RedisNode> candidates;
   if (auto topo = topology()) candidates = topo->nodes;
   for (const auto& seed : config_.nodes) {
@@ -184,85 +239,25 @@ void ClusterClient::refresh_once() {
       candidates.push_back(seed);
     }
   }
-  if (candidates.empty()) return;
+  if (candidates.empty()) return candidates;
   std::rotate(candidates.begin(),
               candidates.begin() + static_cast<std::ptrdiff_t>(rotate_++ % candidates.size()),
               candidates.end());
+  return candidates;
+}
 
+void ClusterClient::refresh_once() {
+  metrics_.refreshes.inc();
+  const auto candidates = refresh_candidates();
+  if (candidates.empty()) return;
   std::string last_error;
   for (const auto& candidate : candidates) {
-    auto deadline = Deadline::after(config_.connect_timeout + config_.command_timeout);
-    auto conn = Connection::open(candidate.host, candidate.port, options_, deadline);
-    if (!conn) {
-      last_error = conn.error().message;
+    auto loaded = load_slot_map(candidate);
+    if (!loaded) {
+      last_error = loaded.error().message;
       continue;
     }
-    std::array<std::string_view, 2> args{"CLUSTER", "SLOTS"};
-    auto start = Clock::now();
-    auto reply = conn.value()->run(args, deadline);
-    metrics_.for_command("cluster_slots")
-        .observe(std::chrono::duration<double>(Clock::now() - start).count());
-    if (!reply) {
-      last_error = reply.error().message;
-      continue;
-    }
-    const redisReply& r = *reply.value();
-    if (r.type != REDIS_REPLY_ARRAY) {
-      last_error = fmt::format("CLUSTER SLOTS on {}: {}", candidate.address(),
-                               r.type == REDIS_REPLY_ERROR ? reply_text(r) : "unexpected reply");
-      continue;
-    }
-
-    auto next = std::make_shared<Topology>();
-    next->owner.fill(Topology::kNone);
-    std::vector<RedisNode> masters;
-    auto node_of = [&](const redisReply& e) -> std::optional<RedisNode> {
-      if (e.type != REDIS_REPLY_ARRAY || e.elements < 2) return std::nullopt;
-      const redisReply& host = *e.element[0];
-      const redisReply& port = *e.element[1];
-      if (host.type != REDIS_REPLY_STRING || port.type != REDIS_REPLY_INTEGER) return std::nullopt;
-      RedisNode node;
-      auto text = reply_text(host);
-      // "" (or "?") means: the node that answered.
-      node.host = text.empty() || text == "?" ? candidate.host : std::string(text);
-      node.port = static_cast<int>(port.integer);
-      return node;
-    };
-    std::size_t covered = 0;
-    for (std::size_t i = 0; i < r.elements; ++i) {
-      const redisReply& range = *r.element[i];
-      if (range.type != REDIS_REPLY_ARRAY || range.elements < 3 ||
-          range.element[0]->type != REDIS_REPLY_INTEGER ||
-          range.element[1]->type != REDIS_REPLY_INTEGER) {
-        continue;
-      }
-      auto first = range.element[0]->integer;
-      auto last = range.element[1]->integer;
-      auto master = node_of(*range.element[2]);
-      if (!master || first < 0 || last >= kClusterSlots || first > last) continue;
-      auto it = std::find(masters.begin(), masters.end(), *master);
-      if (it == masters.end()) it = masters.insert(masters.end(), *master);
-      auto index = static_cast<std::uint16_t>(it - masters.begin());
-      for (auto slot = first; slot <= last; ++slot)
-        next->owner[static_cast<std::size_t>(slot)] = index;
-      covered += static_cast<std::size_t>(last - first + 1);
-      for (std::size_t j = 2; j < range.elements; ++j) {
-        if (auto node = node_of(*range.element[j]);
-            node && std::find(next->nodes.begin(), next->nodes.end(), *node) == next->nodes.end()) {
-          next->nodes.push_back(*node);
-        }
-      }
-    }
-    if (covered == 0) {
-      last_error = fmt::format("CLUSTER SLOTS on {}: no slots assigned", candidate.address());
-      continue;
-    }
-    for (const auto& m : masters) next->masters.push_back(pool_for(m));
-    {
-      std::lock_guard lock(mutex_);
-      next->version = topology_ ? topology_->version + 1 : 1;
-      topology_ = std::move(next);
-    }
+    install(std::move(loaded.value()));
     if (refresh_failing_)
       spdlog::info("redis cluster: slot map loaded from {}", candidate.address());
     refresh_failing_ = false;
@@ -273,97 +268,137 @@ void ClusterClient::refresh_once() {
   refresh_failing_ = true;
 }
 
+Result<SlotMap> ClusterClient::load_slot_map(const RedisNode& candidate) {
+  auto deadline = Deadline::after(config_.connect_timeout + config_.command_timeout);
+  auto conn = Connection::open(candidate.host, candidate.port, options_, deadline);
+  if (!conn) return conn.error();
+  std::array<std::string_view, 2> args{"CLUSTER", "SLOTS"};
+  auto start = Clock::now();
+  auto reply = conn.value()->run(args, deadline);
+  metrics_.for_command("cluster_slots")
+      .observe(std::chrono::duration<double>(Clock::now() - start).count());
+  if (!reply) return reply.error();
+  return parse_cluster_slots(*reply.value(), candidate);
+}
+
+void ClusterClient::install(SlotMap map) {
+  auto next = std::make_shared<Topology>();
+  next->owner = map.owner;
+  next->nodes = std::move(map.nodes);
+  for (const auto& m : map.masters) next->masters.push_back(pool_for(m));
+  std::lock_guard lock(mutex_);
+  next->version = topology_ ? topology_->version + 1 : 1;
+  topology_ = std::move(next);
+}
+
+std::shared_ptr<NodePool> ClusterClient::route(int slot, Deadline budget) {
+  auto pool = owner_of(slot);
+  if (!pool && refresh_and_wait(budget)) pool = owner_of(slot);
+  return pool;
+}
+
+Result<ReplyPtr> ClusterClient::send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
+                                     obs::Histogram& histogram) {
+  attempt.reused = false;
+  auto lease = pool.acquire(budget);
+  if (!lease) return lease.error();
+  attempt.reused = lease.value().reused();
+  auto start = Clock::now();
+  Result<ReplyPtr> reply = Error{ErrorKind::kInternal, ""};
+  if (attempt.asking) {
+    std::array<std::string_view, 1> asking_args{"ASKING"};
+    auto replies = lease.value()->run({Args(asking_args), args}, budget);
+    if (replies) {
+      reply = std::move(replies.value().back());
+    } else {
+      reply = replies.error();
+    }
+  } else {
+    reply = lease.value()->run(args, budget);
+  }
+  histogram.observe(std::chrono::duration<double>(Clock::now() - start).count());
+  return reply;
+}
+
+bool ClusterClient::retry_after_failure(const Error& error, const NodePool& pool, int slot,
+                                        Deadline budget, Attempt& attempt) {
+  if (error.kind == ErrorKind::kTimeout) {
+    // A stopped or partitioned master: its replica may take over, so look
+    // again (in the background; this call has no time left).
+    request_refresh();
+    return false;
+  }
+  if (error.kind != ErrorKind::kUnavailable || budget.expired()) return false;
+  if (attempt.reused && !attempt.retried_fresh) {
+    attempt.retried_fresh = true;  // a stale pooled connection; try a fresh one once
+    return true;
+  }
+  // The node is unreachable. If a fresh slot map names another master for
+  // this slot, retry there; otherwise fail now (failover not done yet).
+  if (attempt.forced || attempt.redirects >= kMaxRedirects || !refresh_and_wait(budget)) {
+    return false;
+  }
+  auto now_owner = owner_of(slot);
+  if (!now_owner || now_owner.get() == &pool) return false;
+  ++attempt.redirects;
+  attempt.asking = false;
+  attempt.retried_fresh = false;
+  return true;
+}
+
+std::optional<Error> ClusterClient::follow_error_reply(std::string_view message,
+                                                       const NodePool& pool, int slot,
+                                                       Deadline budget, Attempt& attempt) {
+  if (auto redirect = parse_redirect(message, pool.host())) {
+    if (++attempt.redirects > kMaxRedirects) {
+      return Error{ErrorKind::kUnavailable,
+                   fmt::format("redis cluster: more than {} redirects for slot {} (last: {})",
+                               kMaxRedirects, slot, message)};
+    }
+    if (redirect->type == Redirect::Type::kMoved) {
+      metrics_.moved.inc();
+      attempt.forced = patch_slot(redirect->slot, redirect->node);
+      attempt.asking = false;
+      request_refresh();  // a MOVED usually means more slots moved
+    } else {
+      metrics_.ask.inc();
+      attempt.forced = pool_for(redirect->node);
+      attempt.asking = true;
+    }
+    attempt.retried_fresh = false;
+    return std::nullopt;
+  }
+  if (message.starts_with("TRYAGAIN") && attempt.redirects < kMaxRedirects && !budget.expired()) {
+    // A multi-key command during a slot migration; the keys will settle.
+    ++attempt.redirects;
+    std::this_thread::sleep_for(std::min<milliseconds>(kTryAgainPause, remaining(budget)));
+    return std::nullopt;
+  }
+  if (message.starts_with("CLUSTERDOWN")) request_refresh();
+  return error_from_reply(message);
+}
+
 Result<ReplyPtr> ClusterClient::execute(std::string_view name, int slot, Args args,
                                         Deadline deadline) {
   Deadline budget = deadline.capped(config_.command_timeout);
   auto& histogram = metrics_.for_command(name);
-  std::shared_ptr<NodePool> forced;  // target of a redirect
-  bool asking = false;
-  bool retried_fresh = false;
-  int redirects = 0;
+  Attempt attempt;
   while (true) {
-    auto pool = forced ? forced : owner_of(slot);
+    auto pool = attempt.forced ? attempt.forced : route(slot, budget);
     if (!pool) {
-      if (refresh_and_wait(budget)) pool = owner_of(slot);
-      if (!pool) {
-        return Error{ErrorKind::kUnavailable,
-                     fmt::format("redis cluster: no reachable node serves slot {}", slot)};
-      }
+      return Error{ErrorKind::kUnavailable,
+                   fmt::format("redis cluster: no reachable node serves slot {}", slot)};
     }
-    auto lease = pool->acquire(budget);
-    Result<ReplyPtr> reply = Error{ErrorKind::kInternal, ""};
-    if (!lease) {
-      reply = lease.error();
-    } else {
-      auto start = Clock::now();
-      if (asking) {
-        std::array<std::string_view, 1> asking_args{"ASKING"};
-        auto replies = lease.value()->run({Args(asking_args), args}, budget);
-        if (replies) {
-          reply = std::move(replies.value().back());
-        } else {
-          reply = replies.error();
-        }
-      } else {
-        reply = lease.value()->run(args, budget);
-      }
-      histogram.observe(std::chrono::duration<double>(Clock::now() - start).count());
-    }
-
+    auto reply = send(*pool, args, attempt, budget, histogram);
     if (!reply) {
-      const Error& error = reply.error();
-      if (error.kind == ErrorKind::kTimeout) {
-        // A stopped or partitioned master: its replica may take over, so look
-        // again (in the background; this call has no time left).
-        request_refresh();
-        return error;
-      }
-      if (error.kind != ErrorKind::kUnavailable || budget.expired()) return error;
-      if (lease && lease.value().reused() && !retried_fresh) {
-        retried_fresh = true;  // a stale pooled connection; try a fresh one once
-        continue;
-      }
-      // The node is unreachable. If a fresh slot map names another master for
-      // this slot, retry there; otherwise fail now (failover not done yet).
-      if (forced || redirects >= kMaxRedirects || !refresh_and_wait(budget)) return error;
-      auto now_owner = owner_of(slot);
-      if (!now_owner || now_owner == pool) return error;
-      ++redirects;
-      asking = false;
-      retried_fresh = false;
-      continue;
+      if (retry_after_failure(reply.error(), *pool, slot, budget, attempt)) continue;
+      return reply.error();
     }
-
     const redisReply& r = *reply.value();
     if (r.type != REDIS_REPLY_ERROR) return reply;
-    auto message = reply_text(r);
-    if (auto redirect = parse_redirect(message, pool->host())) {
-      if (++redirects > kMaxRedirects) {
-        return Error{ErrorKind::kUnavailable,
-                     fmt::format("redis cluster: more than {} redirects for slot {} (last: {})",
-                                 kMaxRedirects, slot, message)};
-      }
-      if (redirect->type == Redirect::Type::kMoved) {
-        metrics_.moved.inc();
-        forced = patch_slot(redirect->slot, redirect->node);
-        asking = false;
-        request_refresh();  // a MOVED usually means more slots moved
-      } else {
-        metrics_.ask.inc();
-        forced = pool_for(redirect->node);
-        asking = true;
-      }
-      retried_fresh = false;
-      continue;
+    if (auto error = follow_error_reply(reply_text(r), *pool, slot, budget, attempt)) {
+      return *error;
     }
-    if (message.starts_with("TRYAGAIN") && redirects < kMaxRedirects && !budget.expired()) {
-      // A multi-key command during a slot migration; the keys will settle.
-      ++redirects;
-      std::this_thread::sleep_for(std::min<milliseconds>(kTryAgainPause, remaining(budget)));
-      continue;
-    }
-    if (message.starts_with("CLUSTERDOWN")) request_refresh();
-    return error_from_reply(message);
   }
 }
 

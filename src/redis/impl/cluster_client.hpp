@@ -36,6 +36,13 @@ struct Topology {
   std::uint64_t version = 0;
 };
 
+// A slot map as CLUSTER SLOTS reports it, before pools are attached.
+struct SlotMap {
+  std::array<std::uint16_t, kClusterSlots> owner{};  // index into masters, or Topology::kNone
+  std::vector<RedisNode> masters;
+  std::vector<RedisNode> nodes;  // masters and replicas
+};
+
 class ClusterClient final : public ClientBase {
  public:
   ClusterClient(const RedisConfig& config, obs::Registry& registry);
@@ -67,6 +74,30 @@ class ClusterClient final : public ClientBase {
   bool refresh_and_wait(Deadline deadline);
   void refresher_loop();
   void refresh_once();
+  std::vector<RedisNode> refresh_candidates();
+  Result<SlotMap> load_slot_map(const RedisNode& candidate);
+  void install(SlotMap map);
+
+  // One execute() call across its retries and redirects.
+  struct Attempt {
+    std::shared_ptr<NodePool> forced;  // target of a redirect
+    bool asking = false;
+    bool reused = false;  // the last try ran on a pooled connection
+    bool retried_fresh = false;
+    int redirects = 0;
+  };
+  // The slot's master, after waiting for a slot map if none is known yet.
+  std::shared_ptr<NodePool> route(int slot, Deadline budget);
+  Result<ReplyPtr> send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
+                        obs::Histogram& histogram);
+  // After a failed round trip: true to try again (a fresh connection, or the
+  // slot's new master after a failover).
+  bool retry_after_failure(const Error& error, const NodePool& pool, int slot, Deadline budget,
+                           Attempt& attempt);
+  // After an error reply: nullopt to try again (MOVED, ASK, TRYAGAIN),
+  // otherwise the call's error.
+  std::optional<Error> follow_error_reply(std::string_view message, const NodePool& pool, int slot,
+                                          Deadline budget, Attempt& attempt);
 
   const RedisConfig config_;
   const ConnectOptions options_;

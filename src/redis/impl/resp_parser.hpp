@@ -44,6 +44,10 @@ class ReplyParser {
 
  private:
   enum class State { kLine, kBulk, kBulkEnd };
+  // Each consumes from the start of `rest` (feed_bulk_end: one byte) and
+  // returns how many bytes; sets `protocol_error` on malformed input.
+  std::size_t feed_line(std::string_view rest, bool& protocol_error);
+  std::size_t feed_bulk_end(char next, bool& protocol_error);
   bool on_line(std::string_view line);  // false: protocol error
   void element_done();
 
