@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "cache/resp_parser.hpp"
+#include "redis/impl/resp_parser.hpp"
 
 namespace {
 
-using storefront::cache::ReplyParser;
+using storefront::redis::ReplyParser;
 
 struct Outcome {
   std::vector<ReplyParser::Reply> replies;

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "cache/crc16.hpp"
 #include "cache/lru_cache.hpp"
 #include "cache/response_cache.hpp"
+#include "redis/key_slot.hpp"
 
 namespace storefront::cache {
 namespace {
@@ -34,7 +34,7 @@ BENCHMARK(BM_GenerationKey);
 
 void BM_KeySlot(benchmark::State& state) {
   const std::string key = users_list_key("somedb", "helloDoc").key;
-  for (auto _ : state) benchmark::DoNotOptimize(key_slot(key));
+  for (auto _ : state) benchmark::DoNotOptimize(redis::key_slot(key));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * key.size()));
 }
 BENCHMARK(BM_KeySlot);

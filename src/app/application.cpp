@@ -13,10 +13,10 @@
 #include "api/handlers.hpp"
 #include "app/fill.hpp"
 #include "app/orders_app.hpp"
+#include "app/signals.hpp"
 #include "cache/cached_catalog.hpp"
 #include "cache/cached_users.hpp"
 #include "cache/read_through.hpp"
-#include "cache/redis_config.hpp"
 #include "cache/response_cache.hpp"
 #include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
@@ -25,6 +25,7 @@
 #include "obs/http_metrics.hpp"
 #include "obs/log.hpp"
 #include "obs/process_metrics.hpp"
+#include "redis/config.hpp"
 #include "store/catalog.hpp"
 #include "store/health_probe.hpp"
 #include "store/mongo_product_store.hpp"
@@ -63,17 +64,6 @@ http::ServerOptions server_options(const Config& config) {
   return o;
 }
 
-// Signals are taken synchronously by the main thread; every other thread,
-// including the driver's, inherits the blocked mask.
-sigset_t block_shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace) {
   const auto until = Clock::now() + grace;
   while (server.in_flight() > 0 && Clock::now() < until) {
@@ -87,10 +77,10 @@ void wait_for_drain(const http::Server& server, std::chrono::milliseconds grace)
 // The Redis client and response cache, or null when no Redis is configured.
 std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Registry& registry) {
   if (config.redis_url.empty() && config.redis_cluster_nodes.empty()) return nullptr;
-  auto parsed = config.redis_url.empty() ? cache::parse_cluster_nodes(config.redis_cluster_nodes)
-                                         : cache::parse_redis_url(config.redis_url);
+  auto parsed = config.redis_url.empty() ? redis::parse_cluster_nodes(config.redis_cluster_nodes)
+                                         : redis::parse_redis_url(config.redis_url);
   if (!parsed) throw std::invalid_argument(parsed.error().message);  // validated by load_config
-  cache::RedisConfig redis = parsed.value();
+  redis::RedisConfig redis = parsed.value();
   redis.connect_timeout = config.redis_connect_timeout;
   redis.command_timeout = config.redis_timeout;
   redis.pool_size = static_cast<std::size_t>(config.redis_pool_size);
@@ -102,7 +92,7 @@ std::unique_ptr<cache::ResponseCache> make_cache(const Config& config, obs::Regi
   settings.breaker_failures = static_cast<int>(config.cache_breaker_failures);
   settings.breaker_cooldown = config.cache_breaker_cooldown;
   spdlog::info("cache: {}", redis.describe());
-  return std::make_unique<cache::ResponseCache>(cache::make_redis_client(redis, registry), settings,
+  return std::make_unique<cache::ResponseCache>(redis::make_redis_client(redis, registry), settings,
                                                 registry);
 }
 

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "api/collection_policy.hpp"
-#include "cache/redis_config.hpp"
+#include "redis/config.hpp"
 #include "store/mongo_pool.hpp"
 
 namespace storefront::app {
@@ -380,12 +380,12 @@ Result<Config> load_config(const Getenv& getenv, const std::vector<std::string>&
     return Error{ErrorKind::kInvalid, "set either REDIS_URL or REDIS_CLUSTER_NODES, not both"};
   }
   if (!config.redis_url.empty()) {
-    if (auto r = cache::parse_redis_url(config.redis_url); !r) {
+    if (auto r = redis::parse_redis_url(config.redis_url); !r) {
       return Error{ErrorKind::kInvalid, "invalid REDIS_URL: " + r.error().message};
     }
   }
   if (!config.redis_cluster_nodes.empty()) {
-    if (auto r = cache::parse_cluster_nodes(config.redis_cluster_nodes); !r) {
+    if (auto r = redis::parse_cluster_nodes(config.redis_cluster_nodes); !r) {
       return Error{ErrorKind::kInvalid, "invalid REDIS_CLUSTER_NODES: " + r.error().message};
     }
   }
@@ -436,7 +436,7 @@ std::string_view url_password(std::string_view url) {
 std::optional<std::string> shipped_secret_in_use(const Config& config) {
   if (shipped(url_password(config.mongodb_url))) return "the MONGODB_URL password";
   if (!config.redis_url.empty()) {
-    auto redis = cache::parse_redis_url(config.redis_url);
+    auto redis = redis::parse_redis_url(config.redis_url);
     if (redis && shipped(redis->password)) return "the REDIS_URL password";
   }
   if (shipped(config.admin_token)) return "STOREFRONT_ADMIN_TOKEN";

@@ -11,6 +11,7 @@
 #include "app/fill.hpp"
 #include "app/orders_app.hpp"
 #include "app/probe.hpp"
+#include "app/signals.hpp"
 
 namespace {
 
@@ -48,6 +49,7 @@ bool parse_subcommand(storefront::Result<Args> (*parse)(const std::vector<std::s
 
 int main(int argc, char** argv) {
   using namespace storefront;
+  app::install_signal_policy();  // first: before any thread or connection exists
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && (args[0] == "serve" || args[0] == "fill" || args[0] == "audit" ||

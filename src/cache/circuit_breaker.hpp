@@ -5,10 +5,9 @@
 #include <mutex>
 
 #include "common/deadline.hpp"
+#include "common/now_fn.hpp"
 
 namespace storefront::cache {
-
-using NowFn = std::function<Clock::time_point()>;
 
 // Numeric values are those of the storefront_cache_breaker_state gauge.
 enum class BreakerState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "cache/circuit_breaker.hpp"  // NowFn
+#include "common/now_fn.hpp"
 
 namespace storefront::cache {
 

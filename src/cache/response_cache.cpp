@@ -8,9 +8,9 @@
 #include <boost/asio/query.hpp>
 #include <charconv>
 
-#include "cache/crc16.hpp"
 #include "common/enum_names.hpp"
 #include "obs/metrics.hpp"
+#include "redis/key_slot.hpp"
 
 namespace storefront::cache {
 namespace {
@@ -98,7 +98,7 @@ std::string generation_key(std::string_view scope) {
   return fmt::format("{}{{{}}}:gen", kPrefix, scope);
 }
 
-ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
+ResponseCache::ResponseCache(std::unique_ptr<redis::RedisClient> client, CacheSettings settings,
                              obs::Registry& registry, const NowFn& now)
     : client_(std::move(client)),
       settings_(settings),
@@ -144,11 +144,7 @@ ResponseCache::ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings 
   if (settings_.l1_size > 0) {
     l1_ = std::make_unique<LruCache>(settings_.l1_size, settings_.l1_ttl, now);
   }
-  if (client_ && settings_.async_reads && client_->config()) {
-    reader_ = std::make_unique<AsyncReader>(
-        *client_->config(),
-        [client = client_.get()](int slot) { return client->node_for_slot(slot); }, registry);
-  }
+  if (client_ && settings_.async_reads) reader_ = redis::make_async_reader(*client_, registry);
   if (client_) writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -330,7 +326,7 @@ bool ResponseCache::store_in_background(const CacheKey& key, const LoadOptions& 
 }
 
 std::shared_ptr<const std::string> ResponseCache::current_body(
-    const CacheKey& key, Values& values, std::uint64_t local_generation,
+    const CacheKey& key, redis::Values& values, std::uint64_t local_generation,
     std::string& redis_generation, std::shared_ptr<const std::string>* stale) {
   if (values.size() != 2) return nullptr;
   if (values[0]) redis_generation = std::move(*values[0]);
@@ -384,7 +380,7 @@ void ResponseCache::lookup_async(const CacheKey& key, Deadline deadline,
   if (permit == CircuitBreaker::Permit::kDenied) return finish_async(flight_key, flight, {});
   const auto gen_key = generation_key(key.scope);
   const std::array<std::string_view, 2> keys{gen_key, key.key};
-  auto on_reply = [this, key, permit, flight_key, flight](Result<Values> values) {
+  auto on_reply = [this, key, permit, flight_key, flight](Result<redis::Values> values) {
     if (!values && values.error().kind == ErrorKind::kInvalid) {
       // An error reply (a redirect while slots move, LOADING, ...): Redis is
       // up; the blocking client on a worker knows how to follow it.
@@ -395,7 +391,7 @@ void ResponseCache::lookup_async(const CacheKey& key, Deadline deadline,
     breaker_.record(permit, values.ok());
     if (!values) {
       errors_.inc();
-      client_->routes_failed();  // after a failover the slot's master has moved
+      reader_->routes_failed();  // after a failover the slot's master has moved
       spdlog::debug("redis cache: async MGET {} failed: {}", key.key, values.error().message);
       return finish_async(flight_key, flight, {std::nullopt, true});
     }
@@ -407,7 +403,7 @@ void ResponseCache::lookup_async(const CacheKey& key, Deadline deadline,
     }
     finish_async(flight_key, flight, {});  // a miss: get_or_load loads it, once per key
   };
-  if (!reader_->mget(executor, keys, key_slot(key.key), deadline, std::move(on_reply))) {
+  if (!reader_->mget(executor, keys, redis::key_slot(key.key), deadline, std::move(on_reply))) {
     // No node known for the slot yet: not a Redis failure, and a probe that
     // was not used is simply granted again after the cool-down.
     finish_async(flight_key, flight, {});

@@ -16,15 +16,15 @@
 #include <thread>
 #include <unordered_map>
 
-#include "cache/async_reader.hpp"
 #include "cache/cache_config.hpp"
 #include "cache/cache_status.hpp"
 #include "cache/circuit_breaker.hpp"
-#include "cache/function_ref.hpp"
 #include "cache/lru_cache.hpp"
-#include "cache/redis_client.hpp"
 #include "common/deadline.hpp"
+#include "common/function_ref.hpp"
 #include "common/result.hpp"
+#include "redis/async_reader.hpp"
+#include "redis/client.hpp"
 
 namespace storefront::obs {
 class Counter;
@@ -90,7 +90,7 @@ class ResponseCache final : public CacheStatusSource {
   // `client` may be null (no Redis configured): get_or_load then only
   // coalesces concurrent loads and reports BYPASS; invalidate is in-process
   // only. `registry` must outlive the cache; `now` is for tests (breaker, L1).
-  ResponseCache(std::unique_ptr<RedisClient> client, CacheSettings settings,
+  ResponseCache(std::unique_ptr<redis::RedisClient> client, CacheSettings settings,
                 obs::Registry& registry, const NowFn& now = {});
   ~ResponseCache() override;
   ResponseCache(const ResponseCache&) = delete;
@@ -165,7 +165,7 @@ class ResponseCache final : public CacheStatusSource {
                               Loader loader, const std::shared_ptr<Flight>& flight);
   // The body of a {generation, entry} MGET reply, if the entry is current
   // and fresh. A current entry past its freshness goes to `stale` instead.
-  std::shared_ptr<const std::string> current_body(const CacheKey& key, Values& values,
+  std::shared_ptr<const std::string> current_body(const CacheKey& key, redis::Values& values,
                                                   std::uint64_t local_generation,
                                                   std::string& redis_generation,
                                                   std::shared_ptr<const std::string>* stale);
@@ -183,7 +183,7 @@ class ResponseCache final : public CacheStatusSource {
   void count(const Result<CachedResponse>& result);
   void writer_loop();
 
-  const std::unique_ptr<RedisClient> client_;
+  const std::unique_ptr<redis::RedisClient> client_;
   const CacheSettings settings_;
   obs::Counter& hits_;
   obs::Counter& misses_;
@@ -193,7 +193,7 @@ class ResponseCache final : public CacheStatusSource {
   obs::Gauge& breaker_gauge_;
   CircuitBreaker breaker_;
   std::unique_ptr<LruCache> l1_;
-  std::unique_ptr<AsyncReader> reader_;  // null: no non-blocking reads
+  std::unique_ptr<redis::AsyncReader> reader_;  // null: no non-blocking reads
   std::mutex async_mutex_;
   std::map<AsyncFlightKey, std::shared_ptr<AsyncFlight>> async_flights_;
 

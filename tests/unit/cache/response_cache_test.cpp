@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "cache/crc16.hpp"
 #include "obs/metrics.hpp"
+#include "redis/key_slot.hpp"
 
 namespace storefront::cache {
 namespace {
@@ -29,7 +29,7 @@ struct FakeRedisState {
   std::atomic<bool> hold_sets{false};  // SET waits while true (a slow background write)
 };
 
-class FakeRedis : public RedisClient {
+class FakeRedis : public redis::RedisClient {
  public:
   explicit FakeRedis(std::shared_ptr<FakeRedisState> s) : s_(std::move(s)) {}
   Result<std::optional<std::string>> get(std::string_view key, Deadline) override {
@@ -120,7 +120,7 @@ TEST(CacheKeys, Format) {
   EXPECT_EQ(k.key, "storefront:v1:{somedb.helloDoc}:users");
   EXPECT_EQ(k.scope, "somedb.helloDoc");
   EXPECT_EQ(generation_key(k.scope), "storefront:v1:{somedb.helloDoc}:gen");
-  EXPECT_EQ(key_slot(k.key), key_slot(generation_key(k.scope)));
+  EXPECT_EQ(redis::key_slot(k.key), redis::key_slot(generation_key(k.scope)));
   EXPECT_STREQ(to_string(CacheOutcome::kHit), "HIT");
   EXPECT_STREQ(to_string(CacheOutcome::kMiss), "MISS");
   EXPECT_STREQ(to_string(CacheOutcome::kBypass), "BYPASS");

@@ -1,8 +1,8 @@
-#include "cache/crc16.hpp"
+#include "redis/key_slot.hpp"
 
 #include <gtest/gtest.h>
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 TEST(Crc16, XmodemCheckValue) {
@@ -48,4 +48,4 @@ TEST(Crc16, SlotsInRange) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

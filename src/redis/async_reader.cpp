@@ -1,4 +1,4 @@
-#include "cache/async_reader.hpp"
+#include "redis/async_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -12,14 +12,24 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "cache/redis_connection.hpp"
 #include "obs/metrics.hpp"
+#include "redis/impl/client_base.hpp"
+#include "redis/impl/connection.hpp"
+#include "redis/impl/resp_parser.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+namespace {
 
 // One pipelined connection, used only on the thread of its io_context. Owned
 // by its own pending operations (its read is always pending once connected),
@@ -221,13 +231,30 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   std::deque<Pending> pending_;
 };
 
-AsyncReader::AsyncReader(const RedisConfig& config, RouteFn route, obs::Registry& registry)
-    : config_(config), route_(std::move(route)), duration_(RedisMetrics(registry).mget_duration) {}
+class AsyncReaderImpl final : public AsyncReader {
+ public:
+  AsyncReaderImpl(const RedisConfig& config, SlotRouter& router, obs::Registry& registry)
+      : config_(config), router_(router), duration_(RedisMetrics(registry).mget_duration) {}
 
-AsyncReader::~AsyncReader() = default;
+  bool mget(const asio::any_io_executor& executor, std::span<const std::string_view> keys, int slot,
+            Deadline deadline, MgetCallback done) override;
+  void routes_failed() override { router_.routes_failed(); }
 
-std::shared_ptr<AsyncConnection> AsyncReader::connection(const asio::any_io_executor& executor,
-                                                         const RedisNode& node) {
+ private:
+  std::shared_ptr<AsyncConnection> connection(const asio::any_io_executor& executor,
+                                              const RedisNode& node);
+
+  const RedisConfig config_;
+  SlotRouter& router_;
+  obs::Histogram& duration_;
+  std::mutex mutex_;
+  // Per (I/O context, node address). Weak: a connection is owned by its
+  // pending read, so it dies with its io_context or when it breaks.
+  std::map<std::pair<const void*, std::string>, std::weak_ptr<AsyncConnection>> connections_;
+};
+
+std::shared_ptr<AsyncConnection> AsyncReaderImpl::connection(const asio::any_io_executor& executor,
+                                                             const RedisNode& node) {
   const void* context = &asio::query(executor, asio::execution::context);
   std::lock_guard lock(mutex_);
   auto& slot = connections_[{context, node.address()}];
@@ -240,14 +267,14 @@ std::shared_ptr<AsyncConnection> AsyncReader::connection(const asio::any_io_exec
   return conn;
 }
 
-bool AsyncReader::mget(const asio::any_io_executor& executor,
-                       std::span<const std::string_view> keys, int slot, Deadline deadline,
-                       MgetCallback done) {
+bool AsyncReaderImpl::mget(const asio::any_io_executor& executor,
+                           std::span<const std::string_view> keys, int slot, Deadline deadline,
+                           MgetCallback done) {
   if (const auto* io = executor.target<asio::io_context::executor_type>();
       io && !io->running_in_this_thread()) {
     return false;
   }
-  auto node = route_(slot);
+  auto node = router_.node_for_slot(slot);
   if (!node) return false;
   std::vector<std::string_view> args;
   args.reserve(keys.size() + 1);
@@ -263,4 +290,17 @@ bool AsyncReader::mget(const asio::any_io_executor& executor,
   return true;
 }
 
-}  // namespace storefront::cache
+}  // namespace
+
+std::unique_ptr<AsyncReader> make_async_reader(RedisClient& client, obs::Registry& registry) {
+  auto* base = dynamic_cast<ClientBase*>(&client);
+  if (base == nullptr) return nullptr;
+  return make_async_reader(base->config(), *base, registry);
+}
+
+std::unique_ptr<AsyncReader> make_async_reader(const RedisConfig& config, SlotRouter& router,
+                                               obs::Registry& registry) {
+  return std::make_unique<AsyncReaderImpl>(config, router, registry);
+}
+
+}  // namespace storefront::redis

@@ -8,7 +8,7 @@
 
 #include "common/result.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 enum class RedisMode { kStandalone, kCluster };
 const char* to_string(RedisMode mode);  // "standalone" | "cluster"
@@ -48,4 +48,4 @@ Result<RedisConfig> parse_redis_url(std::string_view url);
 // REDIS_CLUSTER_NODES: "host:port,host:port,..." -> cluster config.
 Result<RedisConfig> parse_cluster_nodes(std::string_view list);
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

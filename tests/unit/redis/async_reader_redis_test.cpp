@@ -10,17 +10,17 @@
 #include <future>
 #include <thread>
 
-#include "cache/async_reader.hpp"
-#include "cache/crc16.hpp"
 #include "cache/read_through.hpp"
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "common/offloader.hpp"
 #include "common/worker_pool.hpp"
 #include "obs/metrics.hpp"
+#include "redis/async_reader.hpp"
+#include "redis/client.hpp"
+#include "redis/key_slot.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
@@ -71,9 +71,18 @@ class AsyncReaderTest : public testing::StandaloneRedisFixture {
   IoThread io_;
 };
 
-AsyncReader::RouteFn fixed_route(int port) {
-  return [port](int) { return std::optional<RedisNode>(RedisNode{"localhost", port}); };
-}
+// Every slot on the test's server.
+class FixedRoute final : public SlotRouter {
+ public:
+  explicit FixedRoute(int port) : port_(port) {}
+  std::optional<RedisNode> node_for_slot(int /*slot*/) const override {
+    return RedisNode{"localhost", port_};
+  }
+  void routes_failed() override {}
+
+ private:
+  int port_;
+};
 
 TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   auto c = config();
@@ -84,9 +93,10 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   const std::string big(200000, 'b');  // larger than one socket read
   ASSERT_TRUE(blocking->set("{t}:a", "alpha", seconds(60), later()).ok());
   ASSERT_TRUE(blocking->set("{t}:big", big, seconds(60), later()).ok());
-  AsyncReader reader(c, fixed_route(port_), registry_);
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
 
-  auto values = mget(reader, {"{t}:a", "{t}:missing", "{t}:big"});
+  auto values = mget(*reader, {"{t}:a", "{t}:missing", "{t}:big"});
   ASSERT_TRUE(values.ok()) << values.error().message;
   ASSERT_EQ(values->size(), 3u);
   EXPECT_EQ((*values)[0], "alpha");
@@ -99,7 +109,7 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
     auto out = std::make_shared<std::vector<std::string>>();
     for (int i = 0; i < kCalls; ++i) {
       const std::array<std::string_view, 2> keys{i % 2 ? "{t}:a" : "{t}:big", "{t}:missing"};
-      reader.mget(io_.executor(), keys, key_slot("{t}"), later(), [out, done](Result<Values> r) {
+      reader->mget(io_.executor(), keys, key_slot("{t}"), later(), [out, done](Result<Values> r) {
         out->push_back(r.ok() && r->front() ? r->front()->substr(0, 5) : "error");
         if (out->size() == static_cast<std::size_t>(kCalls)) done(*out);
       });
@@ -115,13 +125,14 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
 TEST_F(AsyncReaderTest, PausedServerTimesOutThenRecovers) {
   auto c = config();
   c.command_timeout = milliseconds(50);
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());  // connected
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());  // connected
 
   server_->pause();
   for (int i = 0; i < 3; ++i) {
     Result<Values> r = Values{};
-    auto took = timed([&] { r = mget(reader, {"k"}); });
+    auto took = timed([&] { r = mget(*reader, {"k"}); });
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kTimeout) << r.error().message;
     EXPECT_GE(took, milliseconds(45));
@@ -129,28 +140,29 @@ TEST_F(AsyncReaderTest, PausedServerTimesOutThenRecovers) {
   }
   // The request deadline wins when it is tighter.
   Result<Values> r = Values{};
-  auto took = timed([&] { r = mget(reader, {"k"}, Deadline::after(milliseconds(10))); });
+  auto took = timed([&] { r = mget(*reader, {"k"}, Deadline::after(milliseconds(10))); });
   ASSERT_FALSE(r.ok());
   EXPECT_LT(took, milliseconds(10) + kMargin);
   server_->resume();
-  auto again = mget(reader, {"k"});
+  auto again = mget(*reader, {"k"});
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
 TEST_F(AsyncReaderTest, DeadServerFailsFastAndIsReconnected) {
   auto c = config();
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());
   server_->kill9();
   for (int i = 0; i < 3; ++i) {
     Result<Values> r = Values{};
-    auto took = timed([&] { r = mget(reader, {"k"}); });
+    auto took = timed([&] { r = mget(*reader, {"k"}); });
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kUnavailable) << r.error().message;
     EXPECT_LT(took, milliseconds(50) + kMargin);
   }
   ASSERT_TRUE(server_->start());
-  auto again = mget(reader, {"k"});
+  auto again = mget(*reader, {"k"});
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
@@ -158,12 +170,13 @@ TEST_F(AsyncReaderTest, DeadServerFailsFastAndIsReconnected) {
 // cache then falls back to the blocking client) rather than racing the I/O
 // thread.
 TEST_F(AsyncReaderTest, MgetFromAnotherThreadIsRefused) {
-  AsyncReader reader(config(), fixed_route(port_), registry_);
-  ASSERT_TRUE(mget(reader, {"k"}).ok());
+  FixedRoute route(port_);
+  auto reader = make_async_reader(config(), route, registry_);
+  ASSERT_TRUE(mget(*reader, {"k"}).ok());
   const std::array<std::string_view, 1> keys{"k"};
   bool called = false;
-  EXPECT_FALSE(reader.mget(io_.executor(), keys, key_slot("k"), later(),
-                           [&](Result<Values>) { called = true; }));
+  EXPECT_FALSE(reader->mget(io_.executor(), keys, key_slot("k"), later(),
+                            [&](Result<Values>) { called = true; }));
   EXPECT_FALSE(called);
 }
 
@@ -171,19 +184,20 @@ TEST_F(AsyncReaderTest, MgetFromAnotherThreadIsRefused) {
 // that loaded the previous one: the Redis read still runs on the request's
 // I/O thread, and a hit is answered there without a worker.
 TEST_F(AsyncReaderTest, ReadThroughFromAWorkerReadsRedisOnTheIoThread) {
-  ResponseCache cache(make_redis_client(config(), registry_), CacheSettings{}, registry_);
+  cache::ResponseCache cache(make_redis_client(config(), registry_), cache::CacheSettings{},
+                             registry_);
   WorkerPool pool(1, 16);
   Offloader offloader(pool);
-  ReadThrough reads(cache, offloader);
-  auto key = users_list_key("db", "coll");
+  cache::ReadThrough reads(cache, offloader);
+  auto key = cache::users_list_key("db", "coll");
   auto loader = [](Deadline) -> Result<std::string> { return std::string("body"); };
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   cache.flush_writes();
 
   std::promise<std::pair<store::Source, bool>> answered;
   const auto io_thread = io_.executor();
   std::thread elsewhere([&] {
-    reads.read(store::Call{later(), io_thread}, key, LoadOptions{}, loader,
+    reads.read(store::Call{later(), io_thread}, key, cache::LoadOptions{}, loader,
                [&](Result<store::Served> served) {
                  const bool on_io = io_.runs_here();
                  answered.set_value({served ? served->source : store::Source::kUncached, on_io});
@@ -202,13 +216,14 @@ class PasswordAsyncReaderTest : public AsyncReaderTest {
 TEST_F(PasswordAsyncReaderTest, AuthAndSelectBeforeTheFirstCommand) {
   auto c = config(":s3cret@", "/2");
   ASSERT_TRUE(make_redis_client(c, registry_)->set("k", "in-db-2", seconds(60), later()).ok());
-  AsyncReader reader(c, fixed_route(port_), registry_);
-  auto values = mget(reader, {"k"});
+  FixedRoute route(port_);
+  auto reader = make_async_reader(c, route, registry_);
+  auto values = mget(*reader, {"k"});
   ASSERT_TRUE(values.ok()) << values.error().message;
   EXPECT_EQ(values->front(), "in-db-2");
 
-  AsyncReader wrong(config(":wrong@"), fixed_route(port_), registry_);
-  auto denied = mget(wrong, {"k"});
+  auto wrong = make_async_reader(config(":wrong@"), route, registry_);
+  auto denied = mget(*wrong, {"k"});
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().kind, ErrorKind::kUnavailable);
   EXPECT_EQ(denied.error().message.find("wrong"), std::string::npos) << denied.error().message;
@@ -217,16 +232,16 @@ TEST_F(PasswordAsyncReaderTest, AuthAndSelectBeforeTheFirstCommand) {
 TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   auto c = config();
   c.command_timeout = milliseconds(50);
-  CacheSettings settings;
+  cache::CacheSettings settings;
   settings.breaker_failures = 3;
   settings.breaker_cooldown = milliseconds(300);
-  ResponseCache cache(make_redis_client(c, registry_), settings, registry_);
+  cache::ResponseCache cache(make_redis_client(c, registry_), settings, registry_);
   obs::Registry registry_b;
-  ResponseCache other(make_redis_client(c, registry_b), settings, registry_b);
+  cache::ResponseCache other(make_redis_client(c, registry_b), settings, registry_b);
   ASSERT_TRUE(cache.async_reads());
-  auto key = users_list_key("db", "coll");
+  auto key = cache::users_list_key("db", "coll");
   auto lookup = [&] {
-    return io_.call<ResponseCache::AsyncLookup>(
+    return io_.call<cache::ResponseCache::AsyncLookup>(
         [&](auto done) { cache.lookup_async(key, later(), io_.executor(), done); });
   };
   auto loader = [](Deadline) -> Result<std::string> { return std::string("body"); };
@@ -234,12 +249,12 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   auto miss = lookup();  // nothing stored yet
   EXPECT_FALSE(miss.hit);
   EXPECT_FALSE(miss.skip_redis);
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   cache.flush_writes();
   auto hit = lookup();
   ASSERT_TRUE(hit.hit);
   EXPECT_EQ(*hit.hit->body, "body");
-  EXPECT_EQ(hit.hit->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(hit.hit->outcome, cache::CacheOutcome::kHit);
 
   // Lookups of one key on one I/O thread while an MGET is in flight join it.
   auto mgets = [&] {
@@ -254,7 +269,7 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
     auto served = std::make_shared<int>(0);
     for (int i = 0; i < 50; ++i) {
       cache.lookup_async(key, later(), io_.executor(),
-                         [answered, served, done](const ResponseCache::AsyncLookup& found) {
+                         [answered, served, done](const cache::ResponseCache::AsyncLookup& found) {
                            if (found.hit && *found.hit->body == "body") ++*served;
                            if (++*answered == 50) done(*served);
                          });
@@ -271,24 +286,24 @@ TEST_F(AsyncReaderTest, ResponseCacheHitsMissesFallbacksAndBreaker) {
   // and the failures open the breaker, which turns the fast path off.
   server_->pause();
   for (int i = 0; i < settings.breaker_failures; ++i) {
-    ResponseCache::AsyncLookup r;
+    cache::ResponseCache::AsyncLookup r;
     auto took = timed([&] { r = lookup(); });
     EXPECT_FALSE(r.hit);
     EXPECT_TRUE(r.skip_redis);
     EXPECT_LT(took, milliseconds(50) + kMargin);
   }
   EXPECT_FALSE(cache.async_reads());
-  EXPECT_EQ(cache.status().breaker, BreakerState::kOpen);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kOpen);
   auto bypass = cache.get_or_load(key, later(), loader, /*skip_redis=*/true);
-  EXPECT_EQ(bypass->outcome, CacheOutcome::kBypass);
+  EXPECT_EQ(bypass->outcome, cache::CacheOutcome::kBypass);
   server_->resume();
   std::this_thread::sleep_for(milliseconds(350));
   // The half-open probe may be the fast path itself.
   auto probe = lookup();
   EXPECT_FALSE(probe.skip_redis);
-  EXPECT_EQ(cache.status().breaker, BreakerState::kClosed);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kClosed);
   EXPECT_TRUE(cache.async_reads());
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "cache/resp_parser.hpp"
+#include "redis/impl/resp_parser.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 // Feeds `wire` in pieces of `chunk` bytes; returns the replies parsed.
@@ -120,4 +120,4 @@ TEST(EncodeCommand, RespArrayOfBulkStrings) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,10 +1,9 @@
-#include "cache/redis_config.hpp"
-
 #include <gtest/gtest.h>
 
-#include "cache/cluster_client.hpp"
+#include "redis/config.hpp"
+#include "redis/impl/cluster_client.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 std::string error_of(std::string_view url) {
@@ -136,4 +135,4 @@ TEST(ClusterRedirect, Parse) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to sf_cache: the RESP (Redis protocol) pieces AsyncReader needs,
+// Internal to sf_redis: the RESP (Redis protocol) pieces AsyncReader needs,
 // kept apart so they can be tested and fuzzed without a socket.
 
 #include <cstddef>
@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace storefront::cache {
+#include "redis/client.hpp"  // Values
 
-using Values = std::vector<std::optional<std::string>>;
+namespace storefront::redis {
 
 // RESP reply parser for what AsyncReader sends: simple strings, errors,
 // integers, bulk strings and arrays of bulk strings (no nesting). Fed with
@@ -44,6 +44,10 @@ class ReplyParser {
 
  private:
   enum class State { kLine, kBulk, kBulkEnd };
+  // Each consumes from the start of `rest` (feed_bulk_end: one byte) and
+  // returns how many bytes; sets `protocol_error` on malformed input.
+  std::size_t feed_line(std::string_view rest, bool& protocol_error);
+  std::size_t feed_bulk_end(char next, bool& protocol_error);
   bool on_line(std::string_view line);  // false: protocol error
   void element_done();
 
@@ -59,4 +63,4 @@ class ReplyParser {
 // "*N\r\n$len\r\narg\r\n..." for one command.
 std::string encode_command(std::span<const std::string_view> args);
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

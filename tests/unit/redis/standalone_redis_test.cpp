@@ -7,12 +7,12 @@
 #include <thread>
 #include <vector>
 
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "obs/metrics.hpp"
+#include "redis/client.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
@@ -144,36 +144,36 @@ TEST_F(StandaloneRedisTest, PausedServerTimesOutAndBreakerBypasses) {
   server_->resume();
 
   // The same through ResponseCache: 5 timeouts open the breaker, then Redis is bypassed.
-  CacheSettings settings;
+  cache::CacheSettings settings;
   settings.breaker_failures = 5;
   settings.breaker_cooldown = milliseconds(500);
   obs::Registry cache_registry;
-  ResponseCache cache(make_redis_client(c, cache_registry), settings, cache_registry);
-  auto key = users_list_key("db", "coll");
+  cache::ResponseCache cache(make_redis_client(c, cache_registry), settings, cache_registry);
+  auto key = cache::users_list_key("db", "coll");
   int loads = 0;
   auto loader = [&](Deadline) -> Result<std::string> {
     ++loads;
     return std::string("body");
   };
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   cache.flush_writes();
-  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, CacheOutcome::kHit);
+  ASSERT_EQ(cache.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kHit);
 
   server_->pause();
   for (int i = 0; i < 5; ++i) {
-    Result<CachedResponse> r = Error{};
+    Result<cache::CachedResponse> r = Error{};
     auto took = timed([&] { r = cache.get_or_load(key, later(), loader); });
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->outcome, CacheOutcome::kBypass);
+    EXPECT_EQ(r->outcome, cache::CacheOutcome::kBypass);
     EXPECT_LT(took, milliseconds(50) + kMargin);
   }
-  EXPECT_EQ(cache.status().breaker, BreakerState::kOpen);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kOpen);
   EXPECT_FALSE(cache.status().enabled);
   for (int i = 0; i < 20; ++i) {
-    Result<CachedResponse> r = Error{};
+    Result<cache::CachedResponse> r = Error{};
     auto took = timed([&] { r = cache.get_or_load(key, later(), loader); });
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->outcome, CacheOutcome::kBypass);
+    EXPECT_EQ(r->outcome, cache::CacheOutcome::kBypass);
     EXPECT_LT(took, milliseconds(5));  // Redis not touched
   }
   EXPECT_EQ(loads, 1 + 5 + 20);
@@ -182,8 +182,8 @@ TEST_F(StandaloneRedisTest, PausedServerTimesOutAndBreakerBypasses) {
   std::this_thread::sleep_for(milliseconds(550));
   auto probe = cache.get_or_load(key, later(), loader);  // half-open probe
   ASSERT_TRUE(probe.ok());
-  EXPECT_EQ(probe->outcome, CacheOutcome::kHit);
-  EXPECT_EQ(cache.status().breaker, BreakerState::kClosed);
+  EXPECT_EQ(probe->outcome, cache::CacheOutcome::kHit);
+  EXPECT_EQ(cache.status().breaker, cache::BreakerState::kClosed);
   auto text = cache_registry.render();
   EXPECT_NE(text.find("storefront_cache_bypass_total 25"), std::string::npos) << text;
   EXPECT_NE(text.find("storefront_cache_errors_total 5"), std::string::npos) << text;
@@ -193,35 +193,35 @@ TEST_F(StandaloneRedisTest, PausedServerTimesOutAndBreakerBypasses) {
 TEST_F(StandaloneRedisTest, ResponseCacheMissHitTtlAndInvalidationAcrossInstances) {
   // Two ResponseCaches on one Redis stand for two storefront instances.
   obs::Registry registry_b;
-  CacheSettings settings;
+  cache::CacheSettings settings;
   settings.ttl = seconds(1);
-  ResponseCache a(make_redis_client(config(), registry_), settings, registry_);
-  ResponseCache b(make_redis_client(config(), registry_b), settings, registry_b);
+  cache::ResponseCache a(make_redis_client(config(), registry_), settings, registry_);
+  cache::ResponseCache b(make_redis_client(config(), registry_b), settings, registry_b);
   EXPECT_EQ(a.status().mode, "standalone");
-  auto key = users_list_key("somedb", "helloDoc");
+  auto key = cache::users_list_key("somedb", "helloDoc");
   std::string db_state = "v1";
   auto loader = [&](Deadline) -> Result<std::string> { return db_state; };
 
-  EXPECT_EQ(a.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(a.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
   a.flush_writes();
   auto hit = b.get_or_load(key, later(), loader);
-  EXPECT_EQ(hit->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(hit->outcome, cache::CacheOutcome::kHit);
   EXPECT_EQ(*hit->body, "v1");
 
   // A write through B: A's next read sees it.
   db_state = "v2";
   ASSERT_TRUE(b.invalidate("somedb", "helloDoc", later()).ok());
   auto after = a.get_or_load(key, later(), loader);
-  EXPECT_EQ(after->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(after->outcome, cache::CacheOutcome::kMiss);
   EXPECT_EQ(*after->body, "v2");
   a.flush_writes();
-  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kHit);
 
   // Cross-instance race: instance C reads the (empty) cache and loads before
   // B's write, but stores after B's invalidation. Its entry carries the old
   // generation and every instance ignores it.
   obs::Registry registry_c;
-  ResponseCache c(make_redis_client(config(), registry_c), settings, registry_c);
+  cache::ResponseCache c(make_redis_client(config(), registry_c), settings, registry_c);
   ASSERT_TRUE(b.invalidate("somedb", "helloDoc", later()).ok());
   std::atomic<bool> loading{false}, go{false};
   std::thread slow([&] {
@@ -241,14 +241,14 @@ TEST_F(StandaloneRedisTest, ResponseCacheMissHitTtlAndInvalidationAcrossInstance
   auto stored = redis({"GET", key.key});
   EXPECT_NE(stored.find("read-before-write"), std::string::npos) << stored;  // the race happened
   auto fresh = a.get_or_load(key, later(), loader);
-  EXPECT_EQ(fresh->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(fresh->outcome, cache::CacheOutcome::kMiss);
   EXPECT_EQ(*fresh->body, "v3");
 
   // TTL: the entry expires in Redis.
   a.flush_writes();
-  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kHit);
   std::this_thread::sleep_for(milliseconds(1100));
-  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(b.get_or_load(key, later(), loader)->outcome, cache::CacheOutcome::kMiss);
 }
 
 class PasswordRedisTest : public StandaloneRedisTest {
@@ -275,4 +275,4 @@ TEST_F(PasswordRedisTest, AuthAndSelect) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

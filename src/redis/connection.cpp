@@ -1,4 +1,4 @@
-#include "cache/redis_connection.hpp"
+#include "redis/impl/connection.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -10,7 +10,7 @@
 
 #include "obs/metrics.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
@@ -291,4 +291,4 @@ void NodePool::release(std::unique_ptr<Connection> conn) {
   cv_.notify_one();
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to sf_cache: a Redis Cluster client on top of hiredis.
+// Internal to sf_redis: a Redis Cluster client on top of hiredis.
 
 #include <array>
 #include <condition_variable>
@@ -13,10 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cache/client_base.hpp"
-#include "cache/crc16.hpp"
+#include "redis/impl/client_base.hpp"
+#include "redis/key_slot.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 // "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381". An empty host
 // (":6381", Redis 7 with an unknown endpoint) means the host that answered.
@@ -36,6 +36,13 @@ struct Topology {
   std::uint64_t version = 0;
 };
 
+// A slot map as CLUSTER SLOTS reports it, before pools are attached.
+struct SlotMap {
+  std::array<std::uint16_t, kClusterSlots> owner{};  // index into masters, or Topology::kNone
+  std::vector<RedisNode> masters;
+  std::vector<RedisNode> nodes;  // masters and replicas
+};
+
 class ClusterClient final : public ClientBase {
  public:
   ClusterClient(const RedisConfig& config, obs::Registry& registry);
@@ -45,7 +52,7 @@ class ClusterClient final : public ClientBase {
 
   std::string_view mode() const override { return "cluster"; }
   std::optional<RedisNode> node_for_slot(int slot) const override;
-  const RedisConfig* config() const override { return &config_; }
+  const RedisConfig& config() const override { return config_; }
   void routes_failed() override { request_refresh(); }
 
  protected:
@@ -67,6 +74,30 @@ class ClusterClient final : public ClientBase {
   bool refresh_and_wait(Deadline deadline);
   void refresher_loop();
   void refresh_once();
+  std::vector<RedisNode> refresh_candidates();
+  Result<SlotMap> load_slot_map(const RedisNode& candidate);
+  void install(SlotMap map);
+
+  // One execute() call across its retries and redirects.
+  struct Attempt {
+    std::shared_ptr<NodePool> forced;  // target of a redirect
+    bool asking = false;
+    bool reused = false;  // the last try ran on a pooled connection
+    bool retried_fresh = false;
+    int redirects = 0;
+  };
+  // The slot's master, after waiting for a slot map if none is known yet.
+  std::shared_ptr<NodePool> route(int slot, Deadline budget);
+  Result<ReplyPtr> send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
+                        obs::Histogram& histogram);
+  // After a failed round trip: true to try again (a fresh connection, or the
+  // slot's new master after a failover).
+  bool retry_after_failure(const Error& error, const NodePool& pool, int slot, Deadline budget,
+                           Attempt& attempt);
+  // After an error reply: nullopt to try again (MOVED, ASK, TRYAGAIN),
+  // otherwise the call's error.
+  std::optional<Error> follow_error_reply(std::string_view message, const NodePool& pool, int slot,
+                                          Deadline budget, Attempt& attempt);
 
   const RedisConfig config_;
   const ConnectOptions options_;
@@ -89,4 +120,4 @@ class ClusterClient final : public ClientBase {
   std::thread refresher_;
 };
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

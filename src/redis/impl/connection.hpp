@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to sf_cache: one hiredis connection, a bounded pool of them per
+// Internal to sf_redis: one hiredis connection, a bounded pool of them per
 // node, and the metrics both clients record.
 
 #include <chrono>
@@ -28,7 +28,7 @@ template <class Metric>
 class Family;
 }  // namespace storefront::obs
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 struct ReplyDeleter {
   void operator()(redisReply* reply) const;
@@ -150,4 +150,4 @@ class NodePool {
 // Milliseconds left before the deadline, at least 1.
 std::chrono::milliseconds remaining(Deadline deadline);
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

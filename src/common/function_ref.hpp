@@ -4,7 +4,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace storefront::cache {
+namespace storefront {
 
 // A non-owning reference to a callable (std::function_ref is C++26): no
 // allocation, so passing a capturing lambda on the cache-hit path is free.
@@ -32,4 +32,4 @@ class FunctionRef<R(Args...)> {
   R (*call_)(void*, Args...);
 };
 
-}  // namespace storefront::cache
+}  // namespace storefront

@@ -1,8 +1,8 @@
-#include "cache/crc16.hpp"
+#include "redis/key_slot.hpp"
 
 #include <array>
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 // Table for the MSB-first CRC with polynomial 0x1021, computed at compile time.
@@ -43,4 +43,4 @@ int key_slot(std::string_view key) {
   return crc16_xmodem(hash_tag(key)) % kClusterSlots;
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

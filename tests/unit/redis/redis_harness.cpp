@@ -19,7 +19,9 @@
 #include <sstream>
 #include <thread>
 
-namespace storefront::cache::testing {
+#include "app/signals.hpp"
+
+namespace storefront::redis::testing {
 namespace {
 
 using std::chrono::milliseconds;
@@ -66,6 +68,15 @@ std::string render(const redisReply& r) {
       return "?";
   }
 }
+
+// The tests kill and pause servers under load: a write to a reset
+// connection must fail with EPIPE, as in storefront, not kill the test.
+class SignalPolicy final : public ::testing::Environment {
+ public:
+  void SetUp() override { app::install_signal_policy(); }
+};
+[[maybe_unused]] const auto* const kSignalPolicy =
+    ::testing::AddGlobalTestEnvironment(new SignalPolicy);
 
 }  // namespace
 
@@ -391,4 +402,4 @@ RedisConfig StandaloneRedisFixture::config(const std::string& userinfo, const st
   return c.value();
 }
 
-}  // namespace storefront::cache::testing
+}  // namespace storefront::redis::testing

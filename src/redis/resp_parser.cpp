@@ -1,4 +1,4 @@
-#include "cache/resp_parser.hpp"
+#include "redis/impl/resp_parser.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <iterator>
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 namespace {
 
@@ -23,36 +23,12 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 std::size_t ReplyParser::feed(std::string_view data, bool& protocol_error) {
   protocol_error = false;
   std::size_t used = 0;
-  while (!complete_ && used < data.size()) {
+  while (!complete_ && used < data.size() && !protocol_error) {
     const std::string_view rest = data.substr(used);
     switch (state_) {
-      case State::kLine: {
-        const auto eol = rest.find('\n');
-        // The same limit however the line was split across reads.
-        if (line_.size() + std::min(eol, rest.size()) > kMaxLine) {
-          protocol_error = true;
-          return used;
-        }
-        if (eol == std::string_view::npos) {
-          line_.append(rest);
-          used += rest.size();
-          break;
-        }
-        line_.append(rest.substr(0, eol));
-        used += eol + 1;
-        if (line_.empty() || line_.back() != '\r') {
-          protocol_error = true;
-          return used;
-        }
-        line_.pop_back();
-        const bool ok = on_line(line_);
-        line_.clear();
-        if (!ok) {
-          protocol_error = true;
-          return used;
-        }
+      case State::kLine:
+        used += feed_line(rest, protocol_error);
         break;
-      }
       case State::kBulk: {
         const auto n = std::min(rest.size(), bulk_.size() - bulk_filled_);
         std::memcpy(bulk_.data() + bulk_filled_, rest.data(), n);
@@ -60,28 +36,53 @@ std::size_t ReplyParser::feed(std::string_view data, bool& protocol_error) {
         commit_bulk(n);
         break;
       }
-      case State::kBulkEnd: {
-        // The "\r\n" after the bytes, possibly split across reads.
-        const char expected = bulk_filled_ == bulk_.size() ? '\r' : '\n';
-        if (rest.front() != expected) {
-          protocol_error = true;
-          return used;
-        }
-        ++used;
-        if (expected == '\r') {
-          ++bulk_filled_;  // past the end: marks the '\r' as seen
-          break;
-        }
-        bulk_filled_ = 0;
-        reply_.values.emplace_back(std::move(bulk_));
-        bulk_ = std::string();
-        state_ = State::kLine;
-        element_done();
+      case State::kBulkEnd:
+        used += feed_bulk_end(rest.front(), protocol_error);
         break;
-      }
     }
   }
   return used;
+}
+
+std::size_t ReplyParser::feed_line(std::string_view rest, bool& protocol_error) {
+  const auto eol = rest.find('\n');
+  // The same limit however the line was split across reads.
+  if (line_.size() + std::min(eol, rest.size()) > kMaxLine) {
+    protocol_error = true;
+    return 0;
+  }
+  if (eol == std::string_view::npos) {
+    line_.append(rest);
+    return rest.size();
+  }
+  line_.append(rest.substr(0, eol));
+  if (line_.empty() || line_.back() != '\r') {
+    protocol_error = true;
+    return eol + 1;
+  }
+  line_.pop_back();
+  protocol_error = !on_line(line_);
+  line_.clear();
+  return eol + 1;
+}
+
+std::size_t ReplyParser::feed_bulk_end(char next, bool& protocol_error) {
+  // The "\r\n" after the bytes, possibly split across reads.
+  const char expected = bulk_filled_ == bulk_.size() ? '\r' : '\n';
+  if (next != expected) {
+    protocol_error = true;
+    return 0;
+  }
+  if (expected == '\r') {
+    ++bulk_filled_;  // past the end: marks the '\r' as seen
+    return 1;
+  }
+  bulk_filled_ = 0;
+  reply_.values.emplace_back(std::move(bulk_));
+  bulk_ = std::string();
+  state_ = State::kLine;
+  element_done();
+  return 1;
 }
 
 bool ReplyParser::on_line(std::string_view line) {
@@ -162,4 +163,4 @@ std::string encode_command(std::span<const std::string_view> args) {
   return out;
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,13 +1,13 @@
-#include "cache/client_base.hpp"
+#include "redis/impl/client_base.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include <array>
 
-#include "cache/crc16.hpp"
+#include "redis/key_slot.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 Error unexpected(std::string_view command, const redisReply& reply) {
@@ -27,8 +27,7 @@ Result<std::optional<std::string>> ClientBase::get(std::string_view key, Deadlin
   return std::optional<std::string>(std::string(r.str, r.len));
 }
 
-Result<std::vector<std::optional<std::string>>> ClientBase::mget(
-    std::span<const std::string_view> keys, Deadline deadline) {
+Result<Values> ClientBase::mget(std::span<const std::string_view> keys, Deadline deadline) {
   if (keys.empty()) return std::vector<std::optional<std::string>>{};
   int slot = -1;
   if (cluster()) {
@@ -103,4 +102,4 @@ Status ClientBase::ping(Deadline deadline) {
   return ok_status();
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
-#include "cache/crc16.hpp"
-#include "cache/redis_client.hpp"
 #include "cache/response_cache.hpp"
 #include "obs/metrics.hpp"
+#include "redis/client.hpp"
+#include "redis/key_slot.hpp"
 #include "redis_harness.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
@@ -208,9 +208,9 @@ TEST_F(ClusterRedisTest, KilledMasterFailsFastThenFailsOver) {
   auto client = make_redis_client(config(), registry_);
   // A ResponseCache on its own client next to the raw load: every response OK.
   obs::Registry cache_registry;
-  CacheSettings settings;
+  cache::CacheSettings settings;
   settings.breaker_cooldown = milliseconds(500);
-  ResponseCache cache(make_redis_client(config(), cache_registry), settings, cache_registry);
+  cache::ResponseCache cache(make_redis_client(config(), cache_registry), settings, cache_registry);
 
   Load load;
   std::thread loop([&] { load.run(*client); });
@@ -220,14 +220,14 @@ TEST_F(ClusterRedisTest, KilledMasterFailsFastThenFailsOver) {
   std::thread cache_loop([&] {
     int i = 0;
     while (!load.stop) {
-      auto key = users_list_key("somedb", "c" + std::to_string(i++ % 30));
+      auto key = cache::users_list_key("somedb", "c" + std::to_string(i++ % 30));
       auto start = Clock::now();
       auto r = cache.get_or_load(key, seconds(60), Deadline::after(seconds(5)),
                                  [](Deadline) -> Result<std::string> { return std::string("b"); });
       auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
       if (took.count() > cache_slowest_us) cache_slowest_us = took.count();
       if (!r) cache_errors++;
-      if (r && r->outcome == CacheOutcome::kHit && count_hits) cache_hits_after++;
+      if (r && r->outcome == cache::CacheOutcome::kHit && count_hits) cache_hits_after++;
       std::this_thread::sleep_for(milliseconds(1));
     }
   });
@@ -289,4 +289,4 @@ TEST_F(ClusterRedisTest, StoppedMasterTimesOutThenFailsOver) {
 }
 
 }  // namespace
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -1,11 +1,11 @@
-#include "cache/redis_config.hpp"
+#include "redis/config.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <optional>
 
-namespace storefront::cache {
+namespace storefront::redis {
 namespace {
 
 Error invalid(std::string message) {
@@ -141,10 +141,10 @@ std::string RedisConfig::describe() const {
   return out;
 }
 
-Result<RedisConfig> parse_redis_url(std::string_view url) {
-  url = trim(url);
-  if (url.empty()) return invalid("empty URL");
-  RedisConfig config;
+namespace {
+
+// "redis://" or "redis-cluster://": sets the mode; returns what follows.
+Result<std::string_view> take_scheme(std::string_view url, RedisConfig& config) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos) {
     return invalid(
@@ -161,58 +161,80 @@ Result<RedisConfig> parse_redis_url(std::string_view url) {
     return invalid(
         fmt::format("unsupported scheme '{}://' (expected redis:// or redis-cluster://)", scheme));
   }
-  auto rest = url.substr(sep + 3);
+  return url.substr(sep + 3);
+}
 
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    auto userinfo = rest.substr(0, at);
-    rest.remove_prefix(at + 1);
-    auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) {
-      return invalid("credentials must be ':password@' or 'user:password@'");
-    }
-    auto user = percent_decode(userinfo.substr(0, colon));
-    auto password = percent_decode(userinfo.substr(colon + 1));
-    if (!user || !password) return invalid("malformed %-escape in the credentials");
-    if (password->empty()) return invalid("empty password in the credentials");
-    config.username = std::move(*user);
-    config.password = std::move(*password);
+// "[user]:password@" at the front of `rest`, if any: removed and stored.
+Status take_credentials(std::string_view& rest, RedisConfig& config) {
+  auto at = rest.rfind('@');
+  if (at == std::string_view::npos) return ok_status();
+  auto userinfo = rest.substr(0, at);
+  rest.remove_prefix(at + 1);
+  auto colon = userinfo.find(':');
+  if (colon == std::string_view::npos) {
+    return invalid("credentials must be ':password@' or 'user:password@'");
   }
+  auto user = percent_decode(userinfo.substr(0, colon));
+  auto password = percent_decode(userinfo.substr(colon + 1));
+  if (!user || !password) return invalid("malformed %-escape in the credentials");
+  if (password->empty()) return invalid("empty password in the credentials");
+  config.username = std::move(*user);
+  config.password = std::move(*password);
+  return ok_status();
+}
 
-  for (char c : rest) {
-    if (c == '?' || c == '#') return invalid("query strings and fragments are not supported");
-  }
-  std::string_view path;
-  // A '/' after the host list starts the database number. A bracketed IPv6
-  // host cannot contain '/', so the first '/' is the path.
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    path = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
-  if (rest.empty()) return invalid("missing host");
-
-  if (config.mode == RedisMode::kStandalone) {
-    if (rest.find(',') != std::string_view::npos) {
-      return invalid("redis:// takes one host; use redis-cluster://h1:p1,h2:p2 for a cluster");
-    }
-    auto node = parse_host_port(rest, false);
-    if (!node) return node.error();
-    config.nodes.push_back(std::move(node.value()));
-  } else {
-    auto nodes = parse_node_list(rest, true);
+Status parse_hosts(std::string_view hosts, RedisConfig& config) {
+  if (hosts.empty()) return invalid("missing host");
+  if (config.mode == RedisMode::kCluster) {
+    auto nodes = parse_node_list(hosts, true);
     if (!nodes) return nodes.error();
     config.nodes = std::move(nodes.value());
+    return ok_status();
   }
+  if (hosts.find(',') != std::string_view::npos) {
+    return invalid("redis:// takes one host; use redis-cluster://h1:p1,h2:p2 for a cluster");
+  }
+  auto node = parse_host_port(hosts, false);
+  if (!node) return node.error();
+  config.nodes.push_back(std::move(node.value()));
+  return ok_status();
+}
 
-  if (!path.empty()) {
-    auto db = parse_long(path);
-    if (!db || *db < 0 || *db > 1'000'000) {
-      return invalid(fmt::format("database must be a non-negative number, got '{}'", path));
-    }
-    if (config.mode == RedisMode::kCluster && *db != 0) {
-      return invalid("Redis Cluster has only database 0");
-    }
-    config.db = static_cast<int>(*db);
+Status parse_db(std::string_view path, RedisConfig& config) {
+  if (path.empty()) return ok_status();
+  auto db = parse_long(path);
+  if (!db || *db < 0 || *db > 1'000'000) {
+    return invalid(fmt::format("database must be a non-negative number, got '{}'", path));
   }
+  if (config.mode == RedisMode::kCluster && *db != 0) {
+    return invalid("Redis Cluster has only database 0");
+  }
+  config.db = static_cast<int>(*db);
+  return ok_status();
+}
+
+}  // namespace
+
+Result<RedisConfig> parse_redis_url(std::string_view url) {
+  url = trim(url);
+  if (url.empty()) return invalid("empty URL");
+  RedisConfig config;
+  auto rest = take_scheme(url, config);
+  if (!rest) return rest.error();
+  if (auto status = take_credentials(rest.value(), config); !status) return status.error();
+  for (char c : rest.value()) {
+    if (c == '?' || c == '#') return invalid("query strings and fragments are not supported");
+  }
+  // A '/' after the host list starts the database number. A bracketed IPv6
+  // host cannot contain '/', so the first '/' is the path.
+  std::string_view hosts = rest.value();
+  std::string_view path;
+  if (auto slash = hosts.find('/'); slash != std::string_view::npos) {
+    path = hosts.substr(slash + 1);
+    hosts = hosts.substr(0, slash);
+  }
+  if (auto status = parse_hosts(hosts, config); !status) return status.error();
+  if (auto status = parse_db(path, config); !status) return status.error();
   return config;
 }
 
@@ -226,4 +248,4 @@ Result<RedisConfig> parse_cluster_nodes(std::string_view list) {
   return config;
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 inline constexpr int kClusterSlots = 16384;
 
@@ -18,4 +18,4 @@ std::string_view hash_tag(std::string_view key);
 // Redis Cluster hash slot of `key`: crc16(hash_tag(key)) mod 16384.
 int key_slot(std::string_view key);
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

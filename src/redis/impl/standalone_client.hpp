@@ -1,10 +1,10 @@
 #pragma once
 
-// Internal to sf_cache.
+// Internal to sf_redis.
 
-#include "cache/client_base.hpp"
+#include "redis/impl/client_base.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 class StandaloneClient final : public ClientBase {
  public:
@@ -13,7 +13,8 @@ class StandaloneClient final : public ClientBase {
   std::optional<RedisNode> node_for_slot(int /*slot*/) const override {
     return RedisNode{pool_.host(), pool_.port()};
   }
-  const RedisConfig* config() const override { return &config_; }
+  void routes_failed() override {}  // one server: nothing to reload
+  const RedisConfig& config() const override { return config_; }
 
  protected:
   Result<ReplyPtr> execute(std::string_view name, int slot, Args args, Deadline deadline) override;
@@ -28,4 +29,4 @@ class StandaloneClient final : public ClientBase {
 
 ConnectOptions connect_options(const RedisConfig& config);
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "cache/redis_config.hpp"
 #include "common/deadline.hpp"
 #include "obs/metrics.hpp"
+#include "redis/config.hpp"
 
-namespace storefront::cache::testing {
+namespace storefront::redis::testing {
 
 // Fail-fast bound: command timeout plus this margin (sanitizers, a loaded box).
 inline constexpr std::chrono::milliseconds kMargin{50};
@@ -133,4 +133,4 @@ class StandaloneRedisFixture : public ::testing::Test {
   obs::Registry registry_;
 };
 
-}  // namespace storefront::cache::testing
+}  // namespace storefront::redis::testing

@@ -1,20 +1,24 @@
 #pragma once
 
-// Internal to sf_cache: the typed RedisClient methods on top of one virtual
-// execute() that standalone and cluster clients implement.
+// Internal to sf_redis: the typed RedisClient methods on top of one virtual
+// execute() that standalone and cluster clients implement, which also route
+// slots for AsyncReader.
 
 #include <string_view>
 
-#include "cache/redis_client.hpp"
-#include "cache/redis_connection.hpp"
+#include "redis/client.hpp"
+#include "redis/impl/connection.hpp"
+#include "redis/slot_router.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
-class ClientBase : public RedisClient {
+class ClientBase : public RedisClient, public SlotRouter {
  public:
+  // The settings (credentials, db, timeouts) a non-blocking reader needs too.
+  virtual const RedisConfig& config() const = 0;
+
   Result<std::optional<std::string>> get(std::string_view key, Deadline deadline) override;
-  Result<std::vector<std::optional<std::string>>> mget(std::span<const std::string_view> keys,
-                                                       Deadline deadline) override;
+  Result<Values> mget(std::span<const std::string_view> keys, Deadline deadline) override;
   Status set(std::string_view key, std::string_view value, std::chrono::seconds ttl,
              Deadline deadline) override;
   Status del(std::string_view key, Deadline deadline) override;
@@ -30,4 +34,4 @@ class ClientBase : public RedisClient {
   virtual bool cluster() const = 0;
 };
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis

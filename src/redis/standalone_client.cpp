@@ -1,10 +1,10 @@
-#include "cache/standalone_client.hpp"
+#include "redis/impl/standalone_client.hpp"
 
 #include <hiredis/hiredis.h>
 
 #include "obs/metrics.hpp"
 
-namespace storefront::cache {
+namespace storefront::redis {
 
 ConnectOptions connect_options(const RedisConfig& config) {
   ConnectOptions options;
@@ -49,4 +49,4 @@ Result<ReplyPtr> StandaloneClient::execute(std::string_view name, int /*slot*/, 
   }
 }
 
-}  // namespace storefront::cache
+}  // namespace storefront::redis
