@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "common/enum_names.hpp"
+
 namespace storefront::redis {
 namespace {
 
@@ -119,8 +121,15 @@ Result<std::vector<RedisNode>> parse_node_list(std::string_view list, bool requi
 
 }  // namespace
 
+namespace {
+
+constexpr auto kRedisModeNames =
+    enum_names<RedisMode, RedisMode::kCluster>(std::array{"standalone", "cluster"});
+
+}  // namespace
+
 const char* to_string(RedisMode mode) {
-  return mode == RedisMode::kCluster ? "cluster" : "standalone";
+  return kRedisModeNames.name(mode, "standalone");
 }
 
 std::string RedisNode::address() const {
