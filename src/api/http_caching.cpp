@@ -36,7 +36,7 @@ std::string strong_etag(std::string_view body) {
   const char* p = body.data();
   std::size_t n = body.size();
   for (; n >= 32; p += 32, n -= 32) {
-    for (int i = 0; i < 4; ++i) lane[i] = mix(lane[i], load64(p + 8 * i));
+    for (std::size_t i = 0; i < 4; ++i) lane[i] = mix(lane[i], load64(p + 8 * i));
   }
   std::uint64_t h = rotl(lane[0], 1) ^ rotl(lane[1], 7) ^ rotl(lane[2], 12) ^ rotl(lane[3], 18);
   for (; n >= 8; p += 8, n -= 8) h = mix(h, load64(p));

@@ -156,7 +156,7 @@ void OrdersApi::price_and_place(const ExchangePtr& ex, OrderInput input,
   look_up(ex, std::make_shared<Pricing>(Pricing{std::move(input), std::move(key), {}}));
 }
 
-void OrdersApi::look_up(const ExchangePtr& ex, std::shared_ptr<Pricing> pricing) {
+void OrdersApi::look_up(const ExchangePtr& ex, const std::shared_ptr<Pricing>& pricing) {
   const std::size_t i = pricing->answers.size();
   if (i == pricing->input.items.size()) return priced_all(ex, *pricing);
   catalog_.product(ex->call(), pricing->input.items[i].sku,

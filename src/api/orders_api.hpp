@@ -31,7 +31,7 @@ class OrdersApi {
   // Looks every SKU up in the catalog, then places the priced order.
   void price_and_place(const ExchangePtr& ex, OrderInput input, std::optional<std::string> key);
   // The next item's lookup, or priced_all() after the last.
-  void look_up(const ExchangePtr& ex, std::shared_ptr<Pricing> pricing);
+  void look_up(const ExchangePtr& ex, const std::shared_ptr<Pricing>& pricing);
   void priced_all(const ExchangePtr& ex, const Pricing& pricing);
   void place(const ExchangePtr& ex, store::PlaceRequest request);
   void answer_placed(const ExchangePtr& ex, const store::Placed& placed);

@@ -64,7 +64,7 @@ Result<FillArgs> parse_fill_args(const std::vector<std::string>& args,
 
 std::string generated_png(int width, int height, std::uint32_t rgb) {
   std::string raw;
-  raw.reserve(static_cast<std::size_t>((width * 3 + 1) * height));
+  raw.reserve((static_cast<std::size_t>(width) * 3 + 1) * static_cast<std::size_t>(height));
   for (int y = 0; y < height; ++y) {
     raw.push_back(0);  // filter: none
     for (int x = 0; x < width; ++x) {

@@ -71,7 +71,10 @@ int main(int argc, char** argv) {
       !parse_subcommand(app::parse_probe_args, args, config_args, probe_args)) {
     return kUsageError;
   }
-  auto config = app::load_config([](const char* name) { return std::getenv(name); }, config_args);
+  // Read once at start-up, before any thread exists.
+  auto config = app::load_config(
+      [](const char* name) { return std::getenv(name); },  // NOLINT(concurrency-mt-unsafe)
+      config_args);
   if (!config) {
     std::fprintf(stderr, "storefront: %s\n(see storefront --help)\n",
                  config.error().message.c_str());

@@ -50,6 +50,7 @@ int probe_atomicity(const Config& config, const ProbeArgs& args) {
   std::atomic<std::int64_t> taken{0}, short_of{0}, errors{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> clients;
+  clients.reserve(static_cast<std::size_t>(args.clients));
   for (int i = 0; i < args.clients; ++i) {
     clients.emplace_back([&] {
       while (!go.load()) std::this_thread::yield();  // start together: maximal contention

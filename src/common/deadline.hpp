@@ -22,6 +22,7 @@ class Deadline {
 
   // Remaining budget in whole milliseconds, never below `floor` so that a
   // nearly-expired request still gets a well-formed timeout downstream.
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 takes this 1 for a null pointer
   std::int64_t remaining_ms(std::int64_t floor = 1) const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at_ - Clock::now()).count();
     return std::max<std::int64_t>(left, floor);

@@ -63,7 +63,7 @@ Result<std::string> MongoStore::list_users_json(std::string_view collection, int
   auto opts = user_projection_opts(limit, deadline);
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), &filter, opts.get(), nullptr));
   std::string out;
-  out.reserve(64 * 1024);
+  out.reserve(std::size_t{64} * 1024);
   out.append(R"({"users":[)");
   const bson_t* doc = nullptr;
   bool first = true;
@@ -300,6 +300,7 @@ Result<MongoStore::FillReport> MongoStore::fill(std::string_view collection, std
     // const void* rather than const bson_t*: bson_t's alignment attribute
     // trips -Wignored-attributes inside std::vector.
     std::vector<const void*> docs;
+    docs.reserve(batch.size());
     for (const auto& d : batch) docs.push_back(d.get());
     BsonPtr opts(BCON_NEW("ordered", BCON_BOOL(false)));
     Reply reply;
