@@ -170,9 +170,9 @@ def test_helm_request_rate_reads_an_exported_metric_and_real_routes():
     metrics_md = (REPO / "docs" / "metrics.md").read_text()
     series = VALUES["autoscaling"]["requestRate"]["seriesName"]
     assert f"`{series}`" in metrics_md, f"{series} is not a metric storefront exports"
-    router = (REPO / "src" / "api" / "router.cpp").read_text()
+    router = (REPO / "src" / "api" / "route_table.cpp").read_text()
     for route in VALUES["autoscaling"]["requestRate"]["excludeRoutes"].split("|"):
-        assert f'"{route}"' in router, f"{route} is not a route label of src/api/router.cpp"
+        assert f'"{route}"' in router, f"{route} is not a route label of src/api/route_table.cpp"
 
 
 # ------------------------------------------------------------------ pre-scale
@@ -270,7 +270,7 @@ def test_helm_inconsistent_grace_fails_the_render(sets, match):
 # ------------------------------------------------------------------ probes
 
 def test_helm_probe_paths_are_the_routes_of_the_application():
-    router = (REPO / "src" / "api" / "router.cpp").read_text()
+    router = (REPO / "src" / "api" / "route_table.cpp").read_text()
     assert '"/health/ready"' in router and '"/health/live"' in router
 
 
