@@ -40,12 +40,23 @@ constexpr std::string_view kFixedComponents = R"JSON({
     }
   },
   "headers": {
+    "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
+    "CatalogCacheControl": {
+      "description": "public, max-age=CATALOG_MAX_AGE_SECONDS",
+      "schema": {"type": "string"}
+    },
     "XCache": {
       "description": "HIT, MISS, BYPASS (Redis unusable) or STALE (expired entry served because MongoDB failed); absent without a cache",
       "schema": {"type": "string", "enum": ["HIT", "MISS", "BYPASS", "STALE"]}
     }
   },
   "parameters": {
+    "Sku": {
+      "name": "sku",
+      "in": "path",
+      "required": true,
+      "schema": {"$ref": "#/components/schemas/Sku"}
+    },
     "IfNoneMatch": {
       "name": "If-None-Match",
       "in": "header",

@@ -87,10 +87,7 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
       "400": {"$ref": "#/components/responses/BadRequest"},
       "401": {"$ref": "#/components/responses/Unauthenticated"},
       "404": {"$ref": "#/components/responses/CollectionNotAllowed"},
-      "413": {
-        "description": "Body larger than the limit (1 MiB by default)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-      },
+      "413": {"$ref": "#/components/responses/TooLarge"},
       "422": {
         "description": "Validation error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
@@ -209,11 +206,8 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
       "200": {
         "description": "One page, ordered by SKU; `next` is null on the last page",
         "headers": {
-          "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
-          "Cache-Control": {
-            "description": "public, max-age=CATALOG_MAX_AGE_SECONDS",
-            "schema": {"type": "string"}
-          },
+          "ETag": {"$ref": "#/components/headers/ETag"},
+          "Cache-Control": {"$ref": "#/components/headers/CatalogCacheControl"},
           "X-Cache": {"$ref": "#/components/headers/XCache"}
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPage"}}}
@@ -227,14 +221,7 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
     {Route::kCatalogProduct, "/catalog/products/{sku}", "GET, PUT, DELETE",
      "/catalog/products/{sku}",
      R"JSON({
-  "parameters": [
-    {
-      "name": "sku",
-      "in": "path",
-      "required": true,
-      "schema": {"$ref": "#/components/schemas/Sku"}
-    }
-  ],
+  "parameters": [{"$ref": "#/components/parameters/Sku"}],
   "get": {
     "summary": "One product",
     "operationId": "show_product",
@@ -243,11 +230,8 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
       "200": {
         "description": "The product, media URLs on CDN_BASE_URL (or MEDIA_BASE_URL)",
         "headers": {
-          "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
-          "Cache-Control": {
-            "description": "public, max-age=CATALOG_MAX_AGE_SECONDS",
-            "schema": {"type": "string"}
-          },
+          "ETag": {"$ref": "#/components/headers/ETag"},
+          "Cache-Control": {"$ref": "#/components/headers/CatalogCacheControl"},
           "X-Cache": {"$ref": "#/components/headers/XCache"}
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}
@@ -283,10 +267,7 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
       },
       "401": {"$ref": "#/components/responses/Unauthenticated"},
       "403": {"$ref": "#/components/responses/AdminDisabled"},
-      "413": {
-        "description": "Body larger than the limit (1 MiB by default)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-      },
+      "413": {"$ref": "#/components/responses/TooLarge"},
       "422": {"$ref": "#/components/responses/Invalid"},
       "503": {"$ref": "#/components/responses/Unavailable"}
     }
@@ -315,11 +296,8 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
       "200": {
         "description": "Ordered by name",
         "headers": {
-          "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
-          "Cache-Control": {
-            "description": "public, max-age=CATALOG_MAX_AGE_SECONDS",
-            "schema": {"type": "string"}
-          },
+          "ETag": {"$ref": "#/components/headers/ETag"},
+          "Cache-Control": {"$ref": "#/components/headers/CatalogCacheControl"},
           "X-Cache": {"$ref": "#/components/headers/XCache"}
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Categories"}}}
@@ -332,14 +310,7 @@ constexpr std::array<RouteSpec, kRouteCount> kRoutes{{
     {Route::kCatalogStock, "/catalog/products/{sku}/stock", "GET, POST",
      "/catalog/products/{sku}/stock",
      R"JSON({
-  "parameters": [
-    {
-      "name": "sku",
-      "in": "path",
-      "required": true,
-      "schema": {"$ref": "#/components/schemas/Sku"}
-    }
-  ],
+  "parameters": [{"$ref": "#/components/parameters/Sku"}],
   "get": {
     "summary": "Stock of a product (from the primary, never cached)",
     "operationId": "show_stock",
