@@ -168,7 +168,7 @@ def test_scripts_stack_fills_every_placeholder_of_the_local_templates(tmp_path, 
 
 @pytest.fixture
 def fake_api():
-    """A loopback HTTP server answering JSON bodies by path: fake_api(routes) -> port."""
+    """A loopback HTTP server answering JSON bodies (or bytes as they are) by path: fake_api(routes) -> port."""
     import http.server
     import json
     import threading
@@ -177,7 +177,8 @@ def fake_api():
     def serve(routes: dict[str, object]) -> int:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server interface
-                body = json.dumps(routes.get(self.path, {})).encode()
+                answer = routes.get(self.path, {})
+                body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(200 if self.path in routes else 404)
                 self.end_headers()
                 self.wfile.write(body)
@@ -442,3 +443,10 @@ def test_env_lines_and_status_need_no_running_process(tmp_path, monkeypatch):
     assert stack_commands.leftover_instances(st) == []
     pretend_running(st, "storefront-3")
     assert stack_commands.leftover_instances(st) == ["storefront-3"]
+
+
+def test_consul_has_a_leader_once_it_names_one(fake_api):
+    # Consul answers the leader's address as a JSON string and a newline; "" while it has none.
+    assert stack_gateway.consul_has_leader(fake_api({"/v1/status/leader": b'"127.0.0.1:8300"\n'}))
+    assert not stack_gateway.consul_has_leader(fake_api({"/v1/status/leader": b'""\n'}))
+    assert not stack_gateway.consul_has_leader(free_port())

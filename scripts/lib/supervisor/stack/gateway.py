@@ -68,8 +68,10 @@ def servers_summary(base: int, slots: list[tuple[str, str, str, str]]) -> str:
 
 
 def consul_has_leader(port: int) -> bool:
+    """The agent answers its leader's "address:port" (with a newline) once it elected one."""
     code, body = http_get(f"http://127.0.0.1:{port}/v1/status/leader")
-    return code == 200 and body.startswith('"') and body.endswith('"') and ":" in body and len(body) > 2
+    leader = body.strip()
+    return code == 200 and len(leader) > 2 and leader[0] == leader[-1] == '"' and ":" in leader
 
 
 def consul_health(st: Stack) -> list[tuple[str, str, int]]:
