@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,8 @@ HAPROXY_TMPL = REPO / "deploy" / "local" / "haproxy.cfg.tmpl"
 CONSUL_TMPL = REPO / "deploy" / "local" / "consul.hcl.tmpl"
 LOCAL_PROM_TMPL = REPO / "deploy" / "local" / "prometheus.yml.tmpl"
 PROM_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
-CONSUL_SH = REPO / "scripts" / "lib" / "consul.sh"
-STACK_SH = REPO / "scripts" / "lib" / "stack.sh"
+sys.path.insert(0, str(REPO / "scripts" / "lib"))
+from supervisor.stack import plan, tls  # noqa: E402  scripts/stack's port plan and certificate
 
 
 def registered_service_name() -> str:
@@ -47,9 +48,7 @@ def registered_check_path() -> str:
 
 
 def stack_service_name() -> str:
-    m = re.search(r"^SERVICE_NAME=(\S+)$", CONSUL_SH.read_text(), re.M)
-    assert m
-    return m.group(1)
+    return plan.SERVICE_NAME
 
 
 def apisix_upstream() -> dict:
@@ -115,17 +114,19 @@ def test_the_haproxy_template_renders_into_a_valid_config(tmp_path):
         "MAX_INSTANCES": 9, "TLS_PORT": base + 26, "LIMIT_WINDOW_S": 10, "LIMIT_EXPIRE_S": 60,
         "LIMIT_REQUESTS": 5000, "LIMIT_WRITES": 1000, "LIMIT_ORDERS": 500}))
     # `ssl crt` needs the certificate at check time: the stack's own generator.
-    subprocess.run(["bash", "-c", 'source "$1" && stack_tls_cert "$2"', "_", str(STACK_SH), str(tmp_path / "tls")],
-                   check=True, timeout=60)
+    assert tls.ensure_tls_cert(tmp_path / "tls")
     r = subprocess.run([haproxy, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_the_consul_ports_are_in_the_stack_port_plan():
-    plan = STACK_SH.read_text()
-    for key in ("CONSUL_HTTP_PORT", "CONSUL_DNS_PORT", "CONSUL_SERF_PORT", "CONSUL_SERVER_PORT"):
-        assert re.search(rf"^\s+{key}=\$\(\(base \+ 1[5-9]\)\)$", plan, re.M), key
+    ports = plan.Ports(14000, 3)
+    consul = {"CONSUL_HTTP_PORT": ports.consul_http, "CONSUL_DNS_PORT": ports.consul_dns,
+              "CONSUL_SERF_PORT": ports.consul_serf, "CONSUL_SERVER_PORT": ports.consul_server}
+    for key, port in consul.items():
+        assert 14015 <= port <= 14019, key
         assert f"@{key}@" in CONSUL_TMPL.read_text()
+    assert len(set(consul.values())) == 4
 
 
 def test_prometheus_finds_the_registered_service_in_consul_locally_and_in_production():

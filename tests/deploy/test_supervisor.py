@@ -17,6 +17,12 @@ sys.path.insert(0, str(REPO / "scripts" / "lib"))
 
 import supervisor  # noqa: E402
 from supervisor import Process, Spec, StartError  # noqa: E402
+from supervisor.stack import commands as stack_commands  # noqa: E402
+from supervisor.stack import components as stack_components  # noqa: E402
+from supervisor.stack import context as stack_context  # noqa: E402
+from supervisor.stack import gateway as stack_gateway  # noqa: E402
+from supervisor.stack import plan as stack_plan  # noqa: E402
+from supervisor.stack import render as stack_render  # noqa: E402
 
 
 def free_port() -> int:
@@ -148,22 +154,21 @@ def test_an_unfilled_placeholder_is_an_error(tmp_path):
     assert not (tmp_path / "out").exists(), "no half-rendered config"
 
 
-def test_scripts_stack_fills_every_placeholder_of_the_local_templates():
-    """template_values in scripts/stack names every @NAME@ of deploy/local/*.tmpl
+def test_scripts_stack_fills_every_placeholder_of_the_local_templates(tmp_path, monkeypatch):
+    """template_values (supervisor.stack.render) names every @NAME@ of deploy/local/*.tmpl
     (USER is the media edge's own, passed by render_media_edge)."""
-    stack = (REPO / "scripts" / "stack").read_text()
-    body = stack[stack.index("template_values() {"):stack.index("render() {")]
-    provided = set(re.findall(r'"([A-Z_]+)=', body)) | {"USER"}
+    st = stack_at(tmp_path, monkeypatch)
+    values = {**stack_render.template_values(st), "USER": ""}
     for tmpl in (REPO / "deploy" / "local").glob("*.tmpl"):
-        values = {name: "1" for name in provided}
-        supervisor.render_text(tmpl.read_text(), values, {"redis": True}, source=str(tmpl))
+        for redis in (True, False):
+            supervisor.render_text(tmpl.read_text(), values, {"redis": redis}, source=str(tmpl))
 
 
 # ------------------------------------------------------------------ probes
 
 @pytest.fixture
 def fake_api():
-    """A loopback HTTP server answering JSON bodies by path: fake_api(routes) -> port."""
+    """A loopback HTTP server answering JSON bodies (or bytes as they are) by path: fake_api(routes) -> port."""
     import http.server
     import json
     import threading
@@ -172,7 +177,8 @@ def fake_api():
     def serve(routes: dict[str, object]) -> int:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server interface
-                body = json.dumps(routes.get(self.path, {})).encode()
+                answer = routes.get(self.path, {})
+                body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(200 if self.path in routes else 404)
                 self.end_headers()
                 self.wfile.write(body)
@@ -237,3 +243,210 @@ def test_haproxy_runtime_api(tmp_path):
     assert supervisor.probes.haproxy(path, "show stat") == "got show stat\n"
     server.close()
     assert cli("haproxy", path, "show stat").returncode == 1
+
+
+# ------------------------------------------------------------------ scripts/stack (supervisor.stack)
+# The parts that need no servers: the port plan, settings of the run dir,
+# rendering, `env`, argument errors. The drills run the commands on a real stack.
+
+STACK_KEYS = ("STACK_RUN_DIR", "STACK_BASE_PORT", "STACK_INSTANCES", "STOREFRONT_BUILD_DIR", "STACK_LIMIT_WINDOW_S",
+              "STACK_LIMIT_REQUESTS", "STACK_LIMIT_WRITES", "STACK_LIMIT_ORDERS", "CDN_BASE_URL", "MEDIA_BASE_URL")
+
+
+def stack_at(tmp_path: Path, monkeypatch, **env: str) -> "stack_context.Stack":
+    """A Stack for run dir tmp_path/run with exactly these STACK_* settings, loaded."""
+    for key in STACK_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("STACK_RUN_DIR", str(tmp_path / "run"))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    st = stack_context.Stack()
+    st.load()
+    return st
+
+
+def stack_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in STACK_KEYS}
+    return subprocess.run([str(REPO / "scripts" / "stack"), *args], capture_output=True, text=True, timeout=60,
+                          env={**clean, "STACK_RUN_DIR": str(tmp_path / "run"), **env}, stdin=subprocess.DEVNULL)
+
+
+def test_the_port_plan_is_the_documented_one():
+    p = stack_plan.Ports(8080, 3)
+    assert (p.gateway, p.stats, p.mongo, p.prometheus, p.alertmanager, p.redis_exporter) == \
+        (8080, 8090, 8091, 8092, 8093, 8094)
+    assert (p.consul_http, p.consul_dns, p.consul_serf, p.consul_server, p.media, p.tls) == \
+        (8095, 8096, 8097, 8098, 8099, 8106)
+    assert p.storefronts == [8081, 8082, 8083] and p.storefront(9) == 8089
+    assert p.redis == list(range(8100, 8106))
+    assert stack_plan.HIGHEST_OFFSET == 10025, "the last Redis node's cluster bus: base + 25 + 10000"
+    names = stack_plan.components(2)
+    assert names[:2] == ["mongo", "media"] and names[-3:] == ["haproxy", "alertmanager", "prometheus"]
+    assert [stack_plan.component_port(n, p) for n in ("redis-6", "storefront-2", "consul", "haproxy")] == \
+        [8105, 8082, 8095, 8080]
+    for bad in ("redis-7", "redis-0", "storefront-10", "storefront-", "nginx"):
+        assert stack_plan.component_port(bad, p) is None, bad
+
+
+def test_env_prints_the_plan_as_key_value_lines(tmp_path):
+    r = stack_cli(tmp_path, "env", STACK_BASE_PORT="14000", STACK_INSTANCES="2")
+    assert r.returncode == 0, r.stderr
+    env = dict(line.split("=", 1) for line in r.stdout.splitlines())
+    assert list(env)[:3] == ["STACK_RUN_DIR", "STACK_BASE_PORT", "STACK_INSTANCES"]
+    assert env["STACK_RUN_DIR"] == str(tmp_path / "run")
+    assert (env["GATEWAY_PORT"], env["STATS_PORT"], env["TLS_PORT"]) == ("14000", "14010", "14026")
+    assert env["STOREFRONT_PORTS"] == "14001 14002"
+    assert env["REDIS_PORTS"].split() == [env[f"REDIS_{i}_PORT"] for i in range(1, 7)]
+    assert env["HAPROXY_SOCKET"] == f"{tmp_path}/run/haproxy/admin.sock"
+    assert env["TLS_CA"] == f"{tmp_path}/run/tls/gateway.crt"
+    assert env["STOREFRONT_BIN"] == f"{REPO}/build-release/storefront"
+    assert (env["SERVICE_NAME"], env["REDIS_ADMIN_USER"], env["REDIS_ADMIN_PASSWORD"]) == ("storefront", "admin", "")
+    assert not (tmp_path / "run").exists(), "env changes nothing"
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["scale", "0"], {}, "usage: scripts/stack scale N (1..9)"),
+    (["scale", "10"], {}, "usage: scripts/stack scale N (1..9)"),
+    (["restart-instance", "x"], {}, "usage: scripts/stack restart-instance N"),
+    (["start"], {}, "usage: scripts/stack start NAME"),
+    (["stop"], {}, "usage: scripts/stack stop NAME [SIGNAL]"),
+    (["logs"], {}, "usage: scripts/stack logs NAME"),
+    (["stop", "storefront-4"], {}, "unknown component 'storefront-4' (one of: mongo media redis-1"),
+    (["stop", "mongo", "NOPE"], {}, "unknown signal 'NOPE'"),
+    (["start", "mongo"], {}, "no stack in "),
+    (["scale", "4"], {}, "no running stack in "),
+    (["env"], {"STACK_BASE_PORT": "80"}, "STACK_BASE_PORT must be a number from 1024 to 55510"),
+    (["env"], {"STACK_BASE_PORT": "55511"}, "STACK_BASE_PORT must be a number from 1024 to 55510"),
+    (["env"], {"STACK_BASE_PORT": "8o80"}, "STACK_BASE_PORT must be a number"),
+    (["env"], {"STACK_INSTANCES": "10"}, "STACK_INSTANCES must be 1..9"),
+    (["env"], {"STOREFRONT_BUILD_DIR": "/nonexistent/b"}, "STOREFRONT_BUILD_DIR=/nonexistent/b does not exist"),
+])
+def test_argument_and_setting_errors_exit_1_with_the_reason(tmp_path, args, env, message):
+    r = stack_cli(tmp_path, *args, **env)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stderr.startswith("stack: ERROR: " + message), r.stderr
+
+
+def test_usage_is_the_comment_block_of_scripts_stack(tmp_path):
+    r = stack_cli(tmp_path, "help")
+    assert r.returncode == 0
+    assert r.stdout.startswith("The whole storefront system on one machine, without Docker, on loopback:\n")
+    assert "  scripts/stack scale N " in r.stdout and "STACK_BASE_PORT" in r.stdout
+    assert "set -euo" not in r.stdout and not re.search(r"^#", r.stdout, re.M)
+    unknown = stack_cli(tmp_path, "frobnicate")
+    assert unknown.returncode == 2 and unknown.stdout == "" and unknown.stderr == r.stdout
+
+
+def test_status_of_a_stopped_stack_exits_3(tmp_path):
+    r = stack_cli(tmp_path, "status", STACK_BASE_PORT="14000")
+    assert r.returncode == 3
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["COMPONENT", "PID", "PORT", "HEALTH", "DETAIL"]
+    assert lines[1].split() == ["mongo", "-", "14011", "STOPPED"]
+    assert [line.split()[0] for line in lines[1:]] == stack_plan.components(3)
+
+
+def test_down_stops_nothing_that_is_not_there_and_purges_only_a_run_dir(tmp_path):
+    r = stack_cli(tmp_path, "down")
+    assert r.returncode == 0 and r.stdout == f"stack: nothing to stop ({tmp_path}/run does not exist)\n"
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "precious.txt").write_text("x")
+    r = stack_cli(tmp_path, "down", "--purge")
+    assert r.returncode == 1 and "does not look like a stack run dir; not deleting it" in r.stderr
+    assert (tmp_path / "run" / "precious.txt").exists()
+    (tmp_path / "run" / "pids").mkdir()
+    r = stack_cli(tmp_path, "down", "--purge")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-2:] == [f"stack: deleted {tmp_path}/run", "stack: down"]
+    assert not (tmp_path / "run").exists()
+
+
+def pretend_running(st: "stack_context.Stack", name: str) -> None:
+    """A pid file naming this test process: a component that runs (start time checked)."""
+    st.pid_file(name).parent.mkdir(parents=True, exist_ok=True)
+    st.pid_file(name).write_text(f"{os.getpid()} {supervisor.process.start_time(os.getpid())}\n")
+
+
+def test_a_running_stack_keeps_its_settings(tmp_path, monkeypatch):
+    st = stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="14000", STACK_INSTANCES="2")
+    st.save()
+    assert (tmp_path / "run" / "stack.env").read_text() == \
+        f"BASE_PORT=14000\nINSTANCES=2\nSTOREFRONT_BIN={REPO}/build-release/storefront\n"
+    # Stopped: the last run's settings unless the environment says otherwise.
+    assert (stack_at(tmp_path, monkeypatch).base_port, stack_at(tmp_path, monkeypatch).instances) == (14000, 2)
+    assert stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="15000").base_port == 15000
+    pretend_running(st, "mongo")
+    assert stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="14000").ports.storefronts == [14001, 14002]
+    with pytest.raises(SystemExit):
+        stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="15000")
+    r = stack_cli(tmp_path, "env", STACK_INSTANCES="3")
+    assert r.returncode == 1
+    assert r.stderr == (f"stack: ERROR: the stack in {tmp_path}/run runs 2 instances (STACK_INSTANCES=3); "
+                        "run 'down' first\n")
+
+
+def test_secrets_are_made_once_with_mode_0600(tmp_path, monkeypatch):
+    st = stack_at(tmp_path, monkeypatch)
+    st.ensure_secrets()
+    path = tmp_path / "run" / "secrets.env"
+    assert path.stat().st_mode & 0o777 == 0o600
+    first = dict(st.secrets)
+    assert set(first) == {"REDIS_ADMIN_PASSWORD", "REDIS_STOREFRONT_PASSWORD", "REDIS_EXPORTER_PASSWORD"}
+    assert all(re.fullmatch(r"[0-9a-f]{32}", v) for v in first.values())
+    again = stack_at(tmp_path, monkeypatch)
+    again.ensure_secrets()
+    assert again.secrets == first
+    env = stack_cli(tmp_path, "env").stdout
+    assert f"REDIS_ADMIN_PASSWORD={first['REDIS_ADMIN_PASSWORD']}\n" in env
+
+
+def test_limits_and_the_media_base_reach_the_configs_and_instances(tmp_path, monkeypatch):
+    st = stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="14000", STACK_LIMIT_WINDOW_S="7")
+    values = stack_render.template_values(st)
+    assert (values["LIMIT_WINDOW_S"], values["LIMIT_EXPIRE_S"], values["LIMIT_ORDERS"]) == ("7", 42, "500")
+    assert values["REDIS_TARGETS"] == ", ".join(f'"127.0.0.1:{p}"' for p in range(14020, 14026))
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "5")
+    env = stack_components.storefront_env(st, 2)
+    assert (env["PORT"], env["STOREFRONT_INSTANCE_ID"], env["CACHE_TTL_SECONDS"]) == ("14002", "storefront-2", "5")
+    assert env["MEDIA_BASE_URL"] == "http://127.0.0.1:14019/media"
+    assert env["REDIS_URL"].endswith("@" + ",".join(f"127.0.0.1:{p}" for p in range(14020, 14026)))
+    monkeypatch.setenv("CDN_BASE_URL", "https://cdn.example")
+    assert "MEDIA_BASE_URL" not in stack_components.storefront_env(st, 2)
+    monkeypatch.setenv("STACK_LIMIT_ORDERS", "0")
+    with pytest.raises(SystemExit):
+        stack_render.render_haproxy(st)
+    assert not (tmp_path / "run" / "haproxy" / "haproxy.cfg").exists()
+
+
+SHOW_STAT = """# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,addr
+gateway,FRONTEND,,,0,1,,,,,,,,,,,,OPEN,,
+storefront,sf1,0,0,2,3,,,,,,,,,,,,UP,1,127.0.0.1:14002
+storefront,sf2,0,0,0,1,,,,,,,,,,,,UP 1/2,1,127.0.0.1:14001
+storefront,sf3,0,0,0,0,,,,,,,,,,,,MAINT (resolution),1,
+storefront,BACKEND,0,0,2,3,,,,,,,,,,,,UP,2,
+"""
+
+
+def test_haproxy_slots_are_read_from_show_stat():
+    slots = stack_gateway.parse_slots(SHOW_STAT)
+    assert slots == [("sf1", "14002", "UP", "2"), ("sf2", "14001", "UP", "0"), ("sf3", "-", "MAINT", "0")]
+    assert stack_gateway.servers_summary(14000, slots) == "sf2=UP sf1=UP, 1 empty slots"
+    assert stack_gateway.servers_summary(14000, []) == "0 empty slots"
+    assert stack_gateway.consul_summary([("storefront-1", "passing", 1), ("storefront-2", "critical", 2),
+                                         ("storefront-3", "passing", 3)]) == "storefront: 2 passing, 1 critical"
+    assert stack_gateway.consul_summary([]) == "storefront: none registered"
+
+
+def test_env_lines_and_status_need_no_running_process(tmp_path, monkeypatch):
+    st = stack_at(tmp_path, monkeypatch, STACK_BASE_PORT="14000", STACK_INSTANCES="1")
+    assert stack_commands.env_lines(st)[3:5] == ["GATEWAY_PORT=14000", "STATS_PORT=14010"]
+    assert stack_commands.leftover_instances(st) == []
+    pretend_running(st, "storefront-3")
+    assert stack_commands.leftover_instances(st) == ["storefront-3"]
+
+
+def test_consul_has_a_leader_once_it_names_one(fake_api):
+    # Consul answers the leader's address as a JSON string and a newline; "" while it has none.
+    assert stack_gateway.consul_has_leader(fake_api({"/v1/status/leader": b'"127.0.0.1:8300"\n'}))
+    assert not stack_gateway.consul_has_leader(fake_api({"/v1/status/leader": b'""\n'}))
+    assert not stack_gateway.consul_has_leader(free_port())

@@ -29,7 +29,7 @@ def port_free(port: int) -> bool:
 
 
 def pick_base_port(tries: int = 200) -> int:
-    """A base port whose whole plan (see scripts/lib/stack.sh) is free.
+    """A base port whose whole plan (scripts/lib/supervisor/stack/plan.py) is free.
 
     Everything stays below the kernel's ephemeral range (32768+ by default):
     there an outgoing connection may take a port between our check and the

@@ -1,7 +1,7 @@
 """The local stack's gateway (deploy/local/haproxy.cfg.tmpl) in front of a real
 storefront: only the public API is routed, limits per client address (stick
 tables) answer 429 with a JSON `detail` and Retry-After, and TLS with the
-certificate scripts/stack generates (scripts/lib/stack.sh, stack_tls_cert).
+certificate scripts/stack generates (scripts/lib/supervisor/stack/tls.py).
 
 The template is rendered as scripts/stack renders it (scripts/lib/supervisor), except for one line: the
 server slots filled from Consul DNS (server-template) become one fixed server,
@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from servers import REPO, Process, free_port, supervisor, wait_port
+from supervisor.stack import tls as stack_tls  # noqa: E402  (servers puts scripts/lib on sys.path)
 
 TEMPLATE = REPO / "deploy" / "local" / "haproxy.cfg.tmpl"
 LIMITS = {"LIMIT_WINDOW_S": 10, "LIMIT_EXPIRE_S": 60, "LIMIT_REQUESTS": 40, "LIMIT_WRITES": 6, "LIMIT_ORDERS": 3}
@@ -41,8 +42,7 @@ def gateway(workdir, storefront):
     run_dir = workdir / f"edge-{uuid.uuid4().hex[:6]}"
     (run_dir / "haproxy").mkdir(parents=True)
     # The stack's own certificate function, as `scripts/stack up` runs it.
-    subprocess.run(["bash", "-c", 'source "$1/scripts/lib/stack.sh" && stack_tls_cert "$2/tls"', "_",
-                    str(REPO), str(run_dir)], check=True, timeout=60)
+    assert stack_tls.ensure_tls_cert(run_dir / "tls")
     ports = {"GATEWAY_PORT": free_port(), "STATS_PORT": free_port(), "TLS_PORT": free_port()}
     cfg = run_dir / "haproxy" / "haproxy.cfg"
     cfg.write_text(render(storefront.port, run_dir, ports))

@@ -5,12 +5,12 @@ drills (stdlib only: it runs with the system python3 before any venv exists).
     readiness  TcpPort, HttpOk, Command
     template   render_file: @NAME@ templates with optional blocks
     probes     HAProxy's runtime API, Consul's health view, Prometheus' summary
-    __main__   the command line scripts/stack calls"""
+    __main__   a command line over these (shell scripts, the tests)
+    stack      scripts/stack itself: port plan, components, configs, commands"""
 import importlib
 
-# Names load their module on first use (PEP 562): `python3 -m supervisor pid`,
-# run for every component by scripts/stack status, then imports neither
-# subprocess nor urllib.
+# Names load their module on first use (PEP 562): `python3 -m supervisor pid`
+# imports neither subprocess nor urllib, so a shell loop over components stays fast.
 _HOME = {"probes": None, "Process": "process", "Spec": "process", "StartError": "process",
          "read_pid": "process", "signal_number": "process", "tail": "process",
          "Command": "readiness", "HttpOk": "readiness", "TcpPort": "readiness", "http_get": "readiness",

@@ -1,4 +1,5 @@
-"""The supervisor's command line, for scripts/stack (bash):
+"""The supervisor's command line, for shell scripts and the tests (scripts/stack
+itself is Python: `python3 -m supervisor.stack`, in supervisor/stack/):
 
   python3 -m supervisor start --name N --log FILE --pid-file FILE [--cwd DIR]
           [--ready-tcp PORT | --ready-http URL [--body REGEX] | --ready-cmd 'ARGV' [--expect OUT]]

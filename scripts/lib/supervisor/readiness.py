@@ -10,9 +10,9 @@ import re
 import socket
 import subprocess
 
-# Plain classes, no dataclasses, and urllib imported on first use: scripts/stack
-# runs `python3 -m supervisor pid` for every component of `status`, so the
-# import time of this package is paid dozens of times per command.
+# Plain classes, no dataclasses, and urllib imported on first use: a shell
+# script may run `python3 -m supervisor pid` once per component, so the import
+# time of this package can be paid dozens of times per command.
 
 
 class TcpPort:
