@@ -20,6 +20,40 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 
 }  // namespace
 
+std::string_view type_name(Reply::Type type) {
+  switch (type) {
+    case Reply::Type::kNil:
+      return "nil";
+    case Reply::Type::kStatus:
+      return "status";
+    case Reply::Type::kError:
+      return "error";
+    case Reply::Type::kInteger:
+      return "integer";
+    case Reply::Type::kString:
+      return "string";
+    case Reply::Type::kArray:
+      return "array";
+  }
+  return "?";
+}
+
+std::optional<Values> to_values(Reply&& reply) {
+  if (reply.type != Reply::Type::kArray) return std::nullopt;
+  Values values;
+  values.reserve(reply.elements.size());
+  for (Reply& element : reply.elements) {
+    if (element.type == Reply::Type::kString) {
+      values.emplace_back(std::move(element.str));
+    } else if (element.type == Reply::Type::kNil) {
+      values.emplace_back(std::nullopt);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return values;
+}
+
 std::size_t ReplyParser::feed(std::string_view data, bool& protocol_error) {
   protocol_error = false;
   std::size_t used = 0;
@@ -78,66 +112,93 @@ std::size_t ReplyParser::feed_bulk_end(char next, bool& protocol_error) {
     return 1;
   }
   bulk_filled_ = 0;
-  reply_.values.emplace_back(std::move(bulk_));
+  Reply element;
+  element.type = Reply::Type::kString;
+  element.str = std::move(bulk_);
   bulk_ = std::string();
   state_ = State::kLine;
-  element_done();
+  add(std::move(element));
   return 1;
 }
 
 bool ReplyParser::on_line(std::string_view line) {
   if (line.empty()) return false;
-  const char type = line.front();
   const std::string_view payload = line.substr(1);
-  const bool in_array = array_left_ >= 0;
-  switch (type) {
+  Reply element;
+  switch (line.front()) {
     case '+':
+      element.type = Reply::Type::kStatus;
+      element.str = std::string(payload);
+      break;
     case '-':
-    case ':':
-      if (in_array) return false;  // MGET arrays hold bulk strings only
-      reply_.error = type == '-';
-      reply_.message = std::string(payload);
-      complete_ = true;
-      return true;
-    case '$': {
-      const auto len = parse_int(payload);
-      if (!len || *len < -1 || *len > kMaxBulk) return false;
-      if (*len == -1) {
-        reply_.values.emplace_back(std::nullopt);
-        element_done();
-        return true;
-      }
-      bulk_.resize(static_cast<std::size_t>(*len));
-      bulk_filled_ = 0;
-      state_ = *len == 0 ? State::kBulkEnd : State::kBulk;
-      return true;
+      element.type = Reply::Type::kError;
+      element.str = std::string(payload);
+      break;
+    case ':': {
+      const auto value = parse_int(payload);
+      if (!value) return false;
+      element.type = Reply::Type::kInteger;
+      element.integer = *value;
+      break;
     }
-    case '*': {
-      if (in_array) return false;
-      const auto count = parse_int(payload);
-      if (!count || *count < -1 || *count > 1024) return false;
-      if (*count <= 0) {
-        complete_ = true;  // empty or nil array
-        return true;
-      }
-      array_left_ = *count;
-      reply_.values.reserve(static_cast<std::size_t>(*count));
-      return true;
-    }
+    case '$':
+      return on_bulk_header(payload);
+    case '*':
+      return on_array_header(payload);
     default:
       return false;
   }
+  add(std::move(element));
+  return true;
 }
 
-void ReplyParser::element_done() {
-  if (array_left_ > 0) {
-    if (--array_left_ > 0) return;
-    array_left_ = -1;
+bool ReplyParser::on_bulk_header(std::string_view payload) {
+  const auto len = parse_int(payload);
+  if (!len || *len < -1 || *len > kMaxBulk) return false;
+  if (*len == -1) {
+    add(Reply{});
+    return true;
   }
+  bulk_.resize(static_cast<std::size_t>(*len));
+  bulk_filled_ = 0;
+  state_ = *len == 0 ? State::kBulkEnd : State::kBulk;
+  return true;
+}
+
+bool ReplyParser::on_array_header(std::string_view payload) {
+  const auto count = parse_int(payload);
+  if (!count || *count < -1 || *count > kMaxArray) return false;
+  if (*count == -1) {
+    add(Reply{});
+    return true;
+  }
+  Reply array;
+  array.type = Reply::Type::kArray;
+  if (*count == 0) {
+    add(std::move(array));
+    return true;
+  }
+  if (open_.size() >= kMaxDepth) return false;
+  // Reserved up to a bound: the count comes from the wire, the memory only
+  // once the elements do.
+  array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(*count, 1024)));
+  open_.push_back(Frame{std::move(array), *count});
+  return true;
+}
+
+void ReplyParser::add(Reply element) {
+  while (!open_.empty()) {
+    Frame& frame = open_.back();
+    frame.array.elements.push_back(std::move(element));
+    if (--frame.left > 0) return;
+    element = std::move(frame.array);  // complete: an element of its parent
+    open_.pop_back();
+  }
+  reply_ = std::move(element);
   complete_ = true;
 }
 
-ReplyParser::Reply ReplyParser::take() {
+Reply ReplyParser::take() {
   Reply reply = std::move(reply_);
   reply_ = Reply{};
   complete_ = false;
