@@ -10,7 +10,7 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include "obs/metrics.hpp"
 
@@ -35,6 +35,11 @@ constexpr std::size_t kDirectRead = 4096;
 // Keepalive probes after this long idle, as hiredis' redisEnableKeepAlive did:
 // a pooled connection to a vanished host is found dead by the kernel.
 constexpr int kKeepAliveSeconds = 15;
+
+// strerror's text without its shared buffer (clients call from many threads).
+std::string errno_text(int err) {
+  return std::system_category().message(err);
+}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -106,9 +111,7 @@ int connect_one(const addrinfo& addr, Clock::time_point until) {
       socklen_t len = sizeof(err);
       if (ready == 0) {
         err = ETIMEDOUT;
-      } else if (ready < 0) {
-        err = errno;
-      } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+      } else if (ready < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
         err = errno;
       }
     }
@@ -135,7 +138,7 @@ Result<int> connect_to(const std::string& host, int port, Clock::time_point unti
   }
   const auto kind = err == ETIMEDOUT ? ErrorKind::kTimeout : ErrorKind::kUnavailable;
   return Error{kind, fmt::format("connect {}: {}", format_address(host, port),
-                                 err == ETIMEDOUT ? "timed out" : std::strerror(err))};
+                                 err == ETIMEDOUT ? "timed out" : errno_text(err))};
 }
 
 }  // namespace
@@ -244,7 +247,7 @@ Status Connection::wait(short events, Deadline deadline) {
   const int ready = poll_until(fd_, events, deadline.at());
   if (ready > 0) return ok_status();
   if (ready == 0) return fail(ErrorKind::kTimeout, events == POLLIN ? "read" : "write");
-  return fail(ErrorKind::kUnavailable, std::strerror(errno));
+  return fail(ErrorKind::kUnavailable, errno_text(errno));
 }
 
 Status Connection::write_all(std::string_view data, Deadline deadline) {
@@ -257,7 +260,7 @@ Status Connection::write_all(std::string_view data, Deadline deadline) {
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (auto st = wait(POLLOUT, deadline); !st) return st;
     } else if (errno != EINTR) {
-      return fail(ErrorKind::kUnavailable, std::strerror(errno));
+      return fail(ErrorKind::kUnavailable, errno_text(errno));
     }
   }
   return ok_status();
@@ -292,7 +295,7 @@ Result<Reply> Connection::read_reply(Deadline deadline) {
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (auto st = wait(POLLIN, deadline); !st) return st.error();
     } else if (errno != EINTR) {
-      return fail(ErrorKind::kUnavailable, std::strerror(errno));
+      return fail(ErrorKind::kUnavailable, errno_text(errno));
     }
   }
 }
