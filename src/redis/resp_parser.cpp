@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <iterator>
+
+#include "common/enum_names.hpp"
 
 namespace storefront::redis {
 
@@ -21,21 +24,9 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 }  // namespace
 
 std::string_view type_name(Reply::Type type) {
-  switch (type) {
-    case Reply::Type::kNil:
-      return "nil";
-    case Reply::Type::kStatus:
-      return "status";
-    case Reply::Type::kError:
-      return "error";
-    case Reply::Type::kInteger:
-      return "integer";
-    case Reply::Type::kString:
-      return "string";
-    case Reply::Type::kArray:
-      return "array";
-  }
-  return "?";
+  static constexpr auto kNames = enum_names<Reply::Type, Reply::Type::kArray>(
+      std::array{"nil", "status", "error", "integer", "string", "array"});
+  return kNames.name(type, "?");
 }
 
 std::optional<Values> to_values(Reply&& reply) {
@@ -142,9 +133,15 @@ bool ReplyParser::on_line(std::string_view line) {
       break;
     }
     case '$':
-      return on_bulk_header(payload);
-    case '*':
-      return on_array_header(payload);
+    case '*': {
+      const auto count = parse_int(payload);
+      const auto max = line.front() == '$' ? kMaxBulk : kMaxArray;
+      if (!count || *count < -1 || *count > max) return false;
+      if (*count == -1) break;  // a nil bulk string or nil array: stays kNil
+      if (line.front() == '*') return start_array(*count);
+      start_bulk(static_cast<std::size_t>(*count));
+      return true;
+    }
     default:
       return false;
   }
@@ -152,37 +149,24 @@ bool ReplyParser::on_line(std::string_view line) {
   return true;
 }
 
-bool ReplyParser::on_bulk_header(std::string_view payload) {
-  const auto len = parse_int(payload);
-  if (!len || *len < -1 || *len > kMaxBulk) return false;
-  if (*len == -1) {
-    add(Reply{});
-    return true;
-  }
-  bulk_.resize(static_cast<std::size_t>(*len));
+void ReplyParser::start_bulk(std::size_t len) {
+  bulk_.resize(len);
   bulk_filled_ = 0;
-  state_ = *len == 0 ? State::kBulkEnd : State::kBulk;
-  return true;
+  state_ = len == 0 ? State::kBulkEnd : State::kBulk;
 }
 
-bool ReplyParser::on_array_header(std::string_view payload) {
-  const auto count = parse_int(payload);
-  if (!count || *count < -1 || *count > kMaxArray) return false;
-  if (*count == -1) {
-    add(Reply{});
-    return true;
-  }
+bool ReplyParser::start_array(std::int64_t count) {
   Reply array;
   array.type = Reply::Type::kArray;
-  if (*count == 0) {
+  if (count == 0) {
     add(std::move(array));
     return true;
   }
   if (open_.size() >= kMaxDepth) return false;
   // Reserved up to a bound: the count comes from the wire, the memory only
   // once the elements do.
-  array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(*count, 1024)));
-  open_.push_back(Frame{std::move(array), *count});
+  array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count, 1024)));
+  open_.push_back(Frame{std::move(array), count});
   return true;
 }
 

@@ -72,8 +72,10 @@ class ReplyParser {
   std::size_t feed_line(std::string_view rest, bool& protocol_error);
   std::size_t feed_bulk_end(char next, bool& protocol_error);
   bool on_line(std::string_view line);  // false: protocol error
-  bool on_bulk_header(std::string_view payload);
-  bool on_array_header(std::string_view payload);
+  // After a "$len" / "*count" header that is not nil. start_array: false
+  // when the reply nests too deep.
+  void start_bulk(std::size_t len);
+  bool start_array(std::int64_t count);
   // A finished element: into the innermost open array, or the whole reply.
   void add(Reply element);
 
