@@ -103,31 +103,31 @@ std::size_t ReplyParser::feed_bulk_end(char next, bool& protocol_error) {
     return 1;
   }
   bulk_filled_ = 0;
-  Reply element;
+  Reply& element = next_slot();
   element.type = Reply::Type::kString;
   element.str = std::move(bulk_);
   bulk_ = std::string();
   state_ = State::kLine;
-  add(std::move(element));
+  element_done();
   return 1;
 }
 
 bool ReplyParser::on_line(std::string_view line) {
   if (line.empty()) return false;
+  const char type = line.front();
   const std::string_view payload = line.substr(1);
-  Reply element;
-  switch (line.front()) {
+  switch (type) {
     case '+':
-      element.type = Reply::Type::kStatus;
+    case '-': {
+      Reply& element = next_slot();
+      element.type = type == '+' ? Reply::Type::kStatus : Reply::Type::kError;
       element.str = std::string(payload);
       break;
-    case '-':
-      element.type = Reply::Type::kError;
-      element.str = std::string(payload);
-      break;
+    }
     case ':': {
       const auto value = parse_int(payload);
       if (!value) return false;
+      Reply& element = next_slot();
       element.type = Reply::Type::kInteger;
       element.integer = *value;
       break;
@@ -135,17 +135,19 @@ bool ReplyParser::on_line(std::string_view line) {
     case '$':
     case '*': {
       const auto count = parse_int(payload);
-      const auto max = line.front() == '$' ? kMaxBulk : kMaxArray;
-      if (!count || *count < -1 || *count > max) return false;
-      if (*count == -1) break;  // a nil bulk string or nil array: stays kNil
-      if (line.front() == '*') return start_array(*count);
+      if (!count || *count < -1 || *count > (type == '$' ? kMaxBulk : kMaxArray)) return false;
+      if (*count == -1) {
+        next_slot();  // a nil bulk string or nil array: stays kNil
+        break;
+      }
+      if (type == '*') return start_array(*count);
       start_bulk(static_cast<std::size_t>(*count));
       return true;
     }
     default:
       return false;
   }
-  add(std::move(element));
+  element_done();
   return true;
 }
 
@@ -156,29 +158,33 @@ void ReplyParser::start_bulk(std::size_t len) {
 }
 
 bool ReplyParser::start_array(std::int64_t count) {
-  Reply array;
-  array.type = Reply::Type::kArray;
   if (count == 0) {
-    add(std::move(array));
+    next_slot().type = Reply::Type::kArray;
+    element_done();
     return true;
   }
   if (open_.size() >= kMaxDepth) return false;
+  Frame& frame = open_.emplace_back();
+  frame.array.type = Reply::Type::kArray;
+  frame.left = count;
   // Reserved up to a bound: the count comes from the wire, the memory only
   // once the elements do.
-  array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count, 1024)));
-  open_.push_back(Frame{std::move(array), count});
+  frame.array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count, 1024)));
   return true;
 }
 
-void ReplyParser::add(Reply element) {
+Reply& ReplyParser::next_slot() {
+  return open_.empty() ? reply_ : open_.back().array.elements.emplace_back();
+}
+
+void ReplyParser::element_done() {
   while (!open_.empty()) {
     Frame& frame = open_.back();
-    frame.array.elements.push_back(std::move(element));
     if (--frame.left > 0) return;
-    element = std::move(frame.array);  // complete: an element of its parent
+    Reply array = std::move(frame.array);  // complete: an element of its parent
     open_.pop_back();
+    next_slot() = std::move(array);
   }
-  reply_ = std::move(element);
   complete_ = true;
 }
 

@@ -76,8 +76,11 @@ class ReplyParser {
   // when the reply nests too deep.
   void start_bulk(std::size_t len);
   bool start_array(std::int64_t count);
-  // A finished element: into the innermost open array, or the whole reply.
-  void add(Reply element);
+  // Where the next element goes, built in place: the innermost open array's
+  // next element, or the whole reply. element_done() once it is filled
+  // closes the arrays it completes.
+  Reply& next_slot();
+  void element_done();
 
   State state_ = State::kLine;
   std::string line_;  // a line split across reads
