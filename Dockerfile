@@ -16,7 +16,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-      libmongoc-dev libbson-dev libhiredis-dev libspdlog-dev libfmt-dev zlib1g-dev \
+      libmongoc-dev libbson-dev libspdlog-dev libfmt-dev zlib1g-dev \
       prometheus-cpp-dev \
       nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*

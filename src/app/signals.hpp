@@ -6,10 +6,12 @@ namespace storefront::app {
 
 // The process-wide signal policy, set once at start-up before any thread or
 // connection exists (main, and the tests whose code writes to sockets).
-// SIGPIPE is ignored: hiredis writes with write(2), so a connection reset by
-// Redis would otherwise kill the process; the failed write returns EPIPE and
-// the client treats it as any other broken connection. A handler someone set
-// on purpose (not SIG_DFL) is left alone.
+// SIGPIPE is ignored. Our own writers no longer need it: the blocking Redis
+// client sends with MSG_NOSIGNAL and Boost.Asio adds that flag on Linux. The
+// policy stays for the writers that are not ours to check, the MongoDB driver
+// (and OpenSSL under it with TLS): one write without the flag to a connection
+// the peer reset would kill the process instead of failing with EPIPE. A
+// handler someone set on purpose (not SIG_DFL) is left alone.
 void install_signal_policy();
 
 // Blocks SIGTERM and SIGINT in the calling thread and returns that set for

@@ -163,23 +163,29 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
     }
   }
 
-  void deliver(ReplyParser::Reply reply) {
+  void deliver(Reply reply) {
     if (pending_.empty()) return fail(ErrorKind::kInternal, "reply to no command");
     Pending pending = std::move(pending_.front());
     pending_.pop_front();
     if (!pending.done) {
-      if (reply.error) fail(ErrorKind::kUnavailable, "connection set-up: " + reply.message);
+      if (reply.is_error()) fail(ErrorKind::kUnavailable, "connection set-up: " + reply.str);
       return;
     }
-    if (reply.error) {
+    if (reply.is_error()) {
       // kInvalid: Redis is up, the blocking client follows the reply (MOVED,
       // LOADING, ...). Refused credentials are a failure, so that the breaker
       // opens instead of every request paying a round trip for the refusal.
       const auto kind =
-          is_refused_credentials(reply.message) ? ErrorKind::kUnavailable : ErrorKind::kInvalid;
-      return pending.done(Error{kind, std::move(reply.message)});
+          is_refused_credentials(reply.str) ? ErrorKind::kUnavailable : ErrorKind::kInvalid;
+      return pending.done(Error{kind, std::move(reply.str)});
     }
-    pending.done(std::move(reply.values));
+    const auto type = reply.type;
+    auto values = to_values(std::move(reply));
+    if (!values) {
+      return pending.done(Error{ErrorKind::kInternal,
+                                fmt::format("unexpected reply to MGET: {}", type_name(type))});
+    }
+    pending.done(std::move(*values));
   }
 
   // Only the oldest command's expiry is watched: the others were sent later

@@ -25,8 +25,8 @@ using Values = std::vector<std::optional<std::string>>;
 // A blocking Redis client for one standalone server or a Redis Cluster.
 // Thread-safe; called from worker threads only. Each call is bounded by the
 // tighter of the deadline and the configured command timeout (this includes
-// waiting for a pooled connection, reconnecting and cluster redirects). hiredis
-// errors are mapped here, once, to ErrorKind (kUnavailable / kTimeout /
+// waiting for a pooled connection, reconnecting and cluster redirects).
+// Connection and server errors are mapped here, once, to ErrorKind (kUnavailable / kTimeout /
 // kInternal; kInvalid for a cross-slot mget in cluster mode).
 class RedisClient {
  public:
@@ -49,9 +49,9 @@ class RedisClient {
 // connections are opened lazily (cluster mode starts a background thread that
 // loads the slot map), so an unreachable Redis at start-up only makes calls
 // fail until it comes up. Registers the storefront_redis_* metrics in
-// `registry`, which must outlive the client. hiredis writes with write(2), so
-// the process must ignore SIGPIPE (storefront: app::install_signal_policy at
-// start-up), or a connection reset by Redis kills it.
+// `registry`, which must outlive the client. Its sockets are written with
+// MSG_NOSIGNAL, so a connection reset by Redis fails the call (EPIPE) without
+// raising SIGPIPE; the client needs no process-wide signal policy.
 std::unique_ptr<RedisClient> make_redis_client(const RedisConfig& config, obs::Registry& registry);
 
 }  // namespace storefront::redis

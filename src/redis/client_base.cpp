@@ -1,7 +1,6 @@
 #include "redis/impl/client_base.hpp"
 
 #include <fmt/format.h>
-#include <hiredis/hiredis.h>
 
 #include <array>
 
@@ -10,9 +9,9 @@
 namespace storefront::redis {
 namespace {
 
-Error unexpected(std::string_view command, const redisReply& reply) {
+Error unexpected(std::string_view command, const Reply& reply) {
   return Error{ErrorKind::kInternal,
-               fmt::format("redis {}: unexpected reply type {}", command, reply.type)};
+               fmt::format("redis {}: unexpected reply type {}", command, type_name(reply.type))};
 }
 
 }  // namespace
@@ -21,10 +20,10 @@ Result<std::optional<std::string>> ClientBase::get(std::string_view key, Deadlin
   std::array<std::string_view, 2> args{"GET", key};
   auto reply = execute("get", cluster() ? key_slot(key) : -1, args, deadline);
   if (!reply) return reply.error();
-  const redisReply& r = *reply.value();
-  if (r.type == REDIS_REPLY_NIL) return std::optional<std::string>();
-  if (r.type != REDIS_REPLY_STRING) return unexpected("GET", r);
-  return std::optional<std::string>(std::string(r.str, r.len));
+  Reply& r = reply.value();
+  if (r.type == Reply::Type::kNil) return std::optional<std::string>();
+  if (r.type != Reply::Type::kString) return unexpected("GET", r);
+  return std::optional<std::string>(std::move(r.str));
 }
 
 Result<Values> ClientBase::mget(std::span<const std::string_view> keys, Deadline deadline) {
@@ -45,27 +44,20 @@ Result<Values> ClientBase::mget(std::span<const std::string_view> keys, Deadline
   args.insert(args.end(), keys.begin(), keys.end());
   auto reply = execute("mget", slot, args, deadline);
   if (!reply) return reply.error();
-  const redisReply& r = *reply.value();
-  if (r.type != REDIS_REPLY_ARRAY || r.elements != keys.size()) return unexpected("MGET", r);
-  std::vector<std::optional<std::string>> values;
-  values.reserve(r.elements);
-  for (std::size_t i = 0; i < r.elements; ++i) {
-    const redisReply& e = *r.element[i];
-    if (e.type == REDIS_REPLY_STRING) {
-      values.emplace_back(std::string(e.str, e.len));
-    } else if (e.type == REDIS_REPLY_NIL) {
-      values.emplace_back();
-    } else {
-      return unexpected("MGET", e);
-    }
+  const auto type = reply.value().type;
+  auto values = to_values(std::move(reply.value()));
+  if (!values || values->size() != keys.size()) {
+    return Error{ErrorKind::kInternal,
+                 fmt::format("redis MGET: unexpected reply ({} of {} keys, type {})",
+                             values ? values->size() : 0, keys.size(), type_name(type))};
   }
-  return values;
+  return std::move(*values);
 }
 
 Status ClientBase::set(std::string_view key, std::string_view value, std::chrono::seconds ttl,
                        Deadline deadline) {
   int slot = cluster() ? key_slot(key) : -1;
-  Result<ReplyPtr> reply = Error{ErrorKind::kInternal, ""};
+  Result<Reply> reply = Error{ErrorKind::kInternal, ""};
   if (ttl.count() > 0) {
     auto seconds = std::to_string(ttl.count());
     std::array<std::string_view, 5> args{"SET", key, value, "EX", seconds};
@@ -75,7 +67,7 @@ Status ClientBase::set(std::string_view key, std::string_view value, std::chrono
     reply = execute("set", slot, args, deadline);
   }
   if (!reply) return reply.error();
-  if (reply.value()->type != REDIS_REPLY_STATUS) return unexpected("SET", *reply.value());
+  if (reply.value().type != Reply::Type::kStatus) return unexpected("SET", reply.value());
   return ok_status();
 }
 
@@ -83,7 +75,7 @@ Status ClientBase::del(std::string_view key, Deadline deadline) {
   std::array<std::string_view, 2> args{"DEL", key};
   auto reply = execute("del", cluster() ? key_slot(key) : -1, args, deadline);
   if (!reply) return reply.error();
-  if (reply.value()->type != REDIS_REPLY_INTEGER) return unexpected("DEL", *reply.value());
+  if (reply.value().type != Reply::Type::kInteger) return unexpected("DEL", reply.value());
   return ok_status();
 }
 
@@ -91,8 +83,8 @@ Result<std::int64_t> ClientBase::incr(std::string_view key, Deadline deadline) {
   std::array<std::string_view, 2> args{"INCR", key};
   auto reply = execute("incr", cluster() ? key_slot(key) : -1, args, deadline);
   if (!reply) return reply.error();
-  if (reply.value()->type != REDIS_REPLY_INTEGER) return unexpected("INCR", *reply.value());
-  return static_cast<std::int64_t>(reply.value()->integer);
+  if (reply.value().type != Reply::Type::kInteger) return unexpected("INCR", reply.value());
+  return reply.value().integer;
 }
 
 Status ClientBase::ping(Deadline deadline) {

@@ -1,7 +1,6 @@
 #include "redis/impl/cluster_client.hpp"
 
 #include <fmt/format.h>
-#include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -29,41 +28,36 @@ std::optional<int> to_int(std::string_view s) {
   return v;
 }
 
-std::string_view reply_text(const redisReply& r) {
-  return {r.str, r.len};
-}
-
 // "" (or "?") as a node's host means: the node that answered.
-std::optional<RedisNode> node_of(const redisReply& e, const RedisNode& answered) {
-  if (e.type != REDIS_REPLY_ARRAY || e.elements < 2) return std::nullopt;
-  const redisReply& host = *e.element[0];
-  const redisReply& port = *e.element[1];
-  if (host.type != REDIS_REPLY_STRING || port.type != REDIS_REPLY_INTEGER) return std::nullopt;
+std::optional<RedisNode> node_of(const Reply& e, const RedisNode& answered) {
+  if (e.type != Reply::Type::kArray || e.elements.size() < 2) return std::nullopt;
+  const Reply& host = e.elements[0];
+  const Reply& port = e.elements[1];
+  if (host.type != Reply::Type::kString || port.type != Reply::Type::kInteger) return std::nullopt;
   RedisNode node;
-  auto text = reply_text(host);
-  node.host = text.empty() || text == "?" ? answered.host : std::string(text);
+  node.host = host.str.empty() || host.str == "?" ? answered.host : host.str;
   node.port = static_cast<int>(port.integer);
   return node;
 }
 
 // One "[first, last, master, replica...]" entry of CLUSTER SLOTS; the number
 // of slots it assigned (0 when malformed).
-std::size_t add_slot_range(const redisReply& range, const RedisNode& answered, SlotMap& map) {
-  if (range.type != REDIS_REPLY_ARRAY || range.elements < 3 ||
-      range.element[0]->type != REDIS_REPLY_INTEGER ||
-      range.element[1]->type != REDIS_REPLY_INTEGER) {
+std::size_t add_slot_range(const Reply& range, const RedisNode& answered, SlotMap& map) {
+  if (range.type != Reply::Type::kArray || range.elements.size() < 3 ||
+      range.elements[0].type != Reply::Type::kInteger ||
+      range.elements[1].type != Reply::Type::kInteger) {
     return 0;
   }
-  auto first = range.element[0]->integer;
-  auto last = range.element[1]->integer;
-  auto master = node_of(*range.element[2], answered);
+  auto first = range.elements[0].integer;
+  auto last = range.elements[1].integer;
+  auto master = node_of(range.elements[2], answered);
   if (!master || first < 0 || last >= kClusterSlots || first > last) return 0;
   auto it = std::find(map.masters.begin(), map.masters.end(), *master);
   if (it == map.masters.end()) it = map.masters.insert(map.masters.end(), *master);
   auto index = static_cast<std::uint16_t>(it - map.masters.begin());
   for (auto slot = first; slot <= last; ++slot) map.owner[static_cast<std::size_t>(slot)] = index;
-  for (std::size_t j = 2; j < range.elements; ++j) {
-    if (auto node = node_of(*range.element[j], answered);
+  for (std::size_t j = 2; j < range.elements.size(); ++j) {
+    if (auto node = node_of(range.elements[j], answered);
         node && std::find(map.nodes.begin(), map.nodes.end(), *node) == map.nodes.end()) {
       map.nodes.push_back(*node);
     }
@@ -71,17 +65,16 @@ std::size_t add_slot_range(const redisReply& range, const RedisNode& answered, S
   return static_cast<std::size_t>(last - first + 1);
 }
 
-Result<SlotMap> parse_cluster_slots(const redisReply& r, const RedisNode& answered) {
-  if (r.type != REDIS_REPLY_ARRAY) {
+Result<SlotMap> parse_cluster_slots(const Reply& r, const RedisNode& answered) {
+  if (r.type != Reply::Type::kArray) {
     return Error{ErrorKind::kUnavailable,
                  fmt::format("CLUSTER SLOTS on {}: {}", answered.address(),
-                             r.type == REDIS_REPLY_ERROR ? reply_text(r) : "unexpected reply")};
+                             r.is_error() ? std::string_view(r.str) : "unexpected reply")};
   }
   SlotMap map;
   map.owner.fill(Topology::kNone);
   std::size_t covered = 0;
-  for (std::size_t i = 0; i < r.elements; ++i)
-    covered += add_slot_range(*r.element[i], answered, map);
+  for (const Reply& range : r.elements) covered += add_slot_range(range, answered, map);
   if (covered == 0) {
     return Error{ErrorKind::kUnavailable,
                  fmt::format("CLUSTER SLOTS on {}: no slots assigned", answered.address())};
@@ -278,7 +271,7 @@ Result<SlotMap> ClusterClient::load_slot_map(const RedisNode& candidate) {
   metrics_.for_command("cluster_slots")
       .observe(std::chrono::duration<double>(Clock::now() - start).count());
   if (!reply) return reply.error();
-  return parse_cluster_slots(*reply.value(), candidate);
+  return parse_cluster_slots(reply.value(), candidate);
 }
 
 void ClusterClient::install(SlotMap map) {
@@ -297,14 +290,14 @@ std::shared_ptr<NodePool> ClusterClient::route(int slot, Deadline budget) {
   return pool;
 }
 
-Result<ReplyPtr> ClusterClient::send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
-                                     obs::Histogram& histogram) {
+Result<Reply> ClusterClient::send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
+                                  obs::Histogram& histogram) {
   attempt.reused = false;
   auto lease = pool.acquire(budget);
   if (!lease) return lease.error();
   attempt.reused = lease.value().reused();
   auto start = Clock::now();
-  Result<ReplyPtr> reply = Error{ErrorKind::kInternal, ""};
+  Result<Reply> reply = Error{ErrorKind::kInternal, ""};
   if (attempt.asking) {
     std::array<std::string_view, 1> asking_args{"ASKING"};
     auto replies = lease.value()->run({Args(asking_args), args}, budget);
@@ -378,8 +371,8 @@ std::optional<Error> ClusterClient::follow_error_reply(std::string_view message,
   return error_from_reply(message);
 }
 
-Result<ReplyPtr> ClusterClient::execute(std::string_view name, int slot, Args args,
-                                        Deadline deadline) {
+Result<Reply> ClusterClient::execute(std::string_view name, int slot, Args args,
+                                     Deadline deadline) {
   Deadline budget = deadline.capped(config_.command_timeout);
   auto& histogram = metrics_.for_command(name);
   Attempt attempt;
@@ -394,9 +387,8 @@ Result<ReplyPtr> ClusterClient::execute(std::string_view name, int slot, Args ar
       if (retry_after_failure(reply.error(), *pool, slot, budget, attempt)) continue;
       return reply.error();
     }
-    const redisReply& r = *reply.value();
-    if (r.type != REDIS_REPLY_ERROR) return reply;
-    if (auto error = follow_error_reply(reply_text(r), *pool, slot, budget, attempt)) {
+    if (!reply.value().is_error()) return reply;
+    if (auto error = follow_error_reply(reply.value().str, *pool, slot, budget, attempt)) {
       return *error;
     }
   }

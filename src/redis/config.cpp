@@ -165,7 +165,7 @@ Result<std::string_view> take_scheme(std::string_view url, RedisConfig& config) 
   } else if (scheme == "redis-cluster") {
     config.mode = RedisMode::kCluster;
   } else if (scheme == "rediss") {
-    return invalid("rediss:// (TLS) is not supported: Debian bookworm's hiredis 0.14 has no TLS");
+    return invalid("rediss:// (TLS) is not supported: the Redis client speaks plain TCP only");
   } else {
     return invalid(
         fmt::format("unsupported scheme '{}://' (expected redis:// or redis-cluster://)", scheme));

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <iterator>
+
+#include "common/enum_names.hpp"
 
 namespace storefront::redis {
 
@@ -19,6 +22,28 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 }
 
 }  // namespace
+
+std::string_view type_name(Reply::Type type) {
+  static constexpr auto kNames = enum_names<Reply::Type, Reply::Type::kArray>(
+      std::array{"nil", "status", "error", "integer", "string", "array"});
+  return kNames.name(type, "?");
+}
+
+std::optional<Values> to_values(Reply&& reply) {
+  if (reply.type != Reply::Type::kArray) return std::nullopt;
+  Values values;
+  values.reserve(reply.elements.size());
+  for (Reply& element : reply.elements) {
+    if (element.type == Reply::Type::kString) {
+      values.emplace_back(std::move(element.str));
+    } else if (element.type == Reply::Type::kNil) {
+      values.emplace_back(std::nullopt);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return values;
+}
 
 std::size_t ReplyParser::feed(std::string_view data, bool& protocol_error) {
   protocol_error = false;
@@ -78,7 +103,9 @@ std::size_t ReplyParser::feed_bulk_end(char next, bool& protocol_error) {
     return 1;
   }
   bulk_filled_ = 0;
-  reply_.values.emplace_back(std::move(bulk_));
+  Reply& element = next_slot();
+  element.type = Reply::Type::kString;
+  element.str = std::move(bulk_);
   bulk_ = std::string();
   state_ = State::kLine;
   element_done();
@@ -89,55 +116,79 @@ bool ReplyParser::on_line(std::string_view line) {
   if (line.empty()) return false;
   const char type = line.front();
   const std::string_view payload = line.substr(1);
-  const bool in_array = array_left_ >= 0;
   switch (type) {
     case '+':
-    case '-':
-    case ':':
-      if (in_array) return false;  // MGET arrays hold bulk strings only
-      reply_.error = type == '-';
-      reply_.message = std::string(payload);
-      complete_ = true;
-      return true;
-    case '$': {
-      const auto len = parse_int(payload);
-      if (!len || *len < -1 || *len > kMaxBulk) return false;
-      if (*len == -1) {
-        reply_.values.emplace_back(std::nullopt);
-        element_done();
-        return true;
-      }
-      bulk_.resize(static_cast<std::size_t>(*len));
-      bulk_filled_ = 0;
-      state_ = *len == 0 ? State::kBulkEnd : State::kBulk;
-      return true;
+    case '-': {
+      Reply& element = next_slot();
+      element.type = type == '+' ? Reply::Type::kStatus : Reply::Type::kError;
+      element.str = std::string(payload);
+      break;
     }
+    case ':': {
+      const auto value = parse_int(payload);
+      if (!value) return false;
+      Reply& element = next_slot();
+      element.type = Reply::Type::kInteger;
+      element.integer = *value;
+      break;
+    }
+    case '$':
     case '*': {
-      if (in_array) return false;
       const auto count = parse_int(payload);
-      if (!count || *count < -1 || *count > 1024) return false;
-      if (*count <= 0) {
-        complete_ = true;  // empty or nil array
-        return true;
+      if (!count || *count < -1 || *count > (type == '$' ? kMaxBulk : kMaxArray)) return false;
+      if (*count == -1) {
+        next_slot();  // a nil bulk string or nil array: stays kNil
+        break;
       }
-      array_left_ = *count;
-      reply_.values.reserve(static_cast<std::size_t>(*count));
+      if (type == '*') return start_array(*count);
+      start_bulk(static_cast<std::size_t>(*count));
       return true;
     }
     default:
       return false;
   }
+  element_done();
+  return true;
+}
+
+void ReplyParser::start_bulk(std::size_t len) {
+  bulk_.resize(len);
+  bulk_filled_ = 0;
+  state_ = len == 0 ? State::kBulkEnd : State::kBulk;
+}
+
+bool ReplyParser::start_array(std::int64_t count) {
+  if (count == 0) {
+    next_slot().type = Reply::Type::kArray;
+    element_done();
+    return true;
+  }
+  if (open_.size() >= kMaxDepth) return false;
+  Frame& frame = open_.emplace_back();
+  frame.array.type = Reply::Type::kArray;
+  frame.left = count;
+  // Reserved up to a bound: the count comes from the wire, the memory only
+  // once the elements do.
+  frame.array.elements.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count, 1024)));
+  return true;
+}
+
+Reply& ReplyParser::next_slot() {
+  return open_.empty() ? reply_ : open_.back().array.elements.emplace_back();
 }
 
 void ReplyParser::element_done() {
-  if (array_left_ > 0) {
-    if (--array_left_ > 0) return;
-    array_left_ = -1;
+  while (!open_.empty()) {
+    Frame& frame = open_.back();
+    if (--frame.left > 0) return;
+    Reply array = std::move(frame.array);  // complete: an element of its parent
+    open_.pop_back();
+    next_slot() = std::move(array);
   }
   complete_ = true;
 }
 
-ReplyParser::Reply ReplyParser::take() {
+Reply ReplyParser::take() {
   Reply reply = std::move(reply_);
   reply_ = Reply{};
   complete_ = false;

@@ -1,7 +1,5 @@
 #include "redis/impl/standalone_client.hpp"
 
-#include <hiredis/hiredis.h>
-
 #include "obs/metrics.hpp"
 
 namespace storefront::redis {
@@ -24,8 +22,8 @@ StandaloneClient::StandaloneClient(const RedisConfig& config, obs::Registry& reg
             config.nodes.empty() ? 6379 : config.nodes.front().port, connect_options(config),
             config.pool_size) {}
 
-Result<ReplyPtr> StandaloneClient::execute(std::string_view name, int /*slot*/, Args args,
-                                           Deadline deadline) {
+Result<Reply> StandaloneClient::execute(std::string_view name, int /*slot*/, Args args,
+                                        Deadline deadline) {
   Deadline budget = deadline.capped(command_timeout_);
   auto& histogram = metrics_.for_command(name);
   for (int attempt = 0;; ++attempt) {
@@ -43,8 +41,7 @@ Result<ReplyPtr> StandaloneClient::execute(std::string_view name, int /*slot*/, 
       }
       return reply.error();
     }
-    const redisReply& r = *reply.value();
-    if (r.type == REDIS_REPLY_ERROR) return error_from_reply(std::string_view(r.str, r.len));
+    if (reply.value().is_error()) return error_from_reply(reply.value().str);
     return reply;
   }
 }

@@ -29,8 +29,7 @@ class ClientBase : public RedisClient, public SlotRouter {
   // Runs one command whose keys all hash to `slot` (-1: no key). Returns a
   // reply that is not an error reply: error replies become Errors.
   // `name` is the lower-case command name for the duration histogram.
-  virtual Result<ReplyPtr> execute(std::string_view name, int slot, Args args,
-                                   Deadline deadline) = 0;
+  virtual Result<Reply> execute(std::string_view name, int slot, Args args, Deadline deadline) = 0;
   virtual bool cluster() const = 0;
 };
 

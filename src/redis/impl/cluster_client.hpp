@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to sf_redis: a Redis Cluster client on top of hiredis.
+// Internal to sf_redis: a Redis Cluster client on top of Connection / NodePool.
 
 #include <array>
 #include <condition_variable>
@@ -56,7 +56,7 @@ class ClusterClient final : public ClientBase {
   void routes_failed() override { request_refresh(); }
 
  protected:
-  Result<ReplyPtr> execute(std::string_view name, int slot, Args args, Deadline deadline) override;
+  Result<Reply> execute(std::string_view name, int slot, Args args, Deadline deadline) override;
   bool cluster() const override { return true; }
 
  private:
@@ -88,8 +88,8 @@ class ClusterClient final : public ClientBase {
   };
   // The slot's master, after waiting for a slot map if none is known yet.
   std::shared_ptr<NodePool> route(int slot, Deadline budget);
-  Result<ReplyPtr> send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
-                        obs::Histogram& histogram);
+  Result<Reply> send(NodePool& pool, Args args, Attempt& attempt, Deadline budget,
+                     obs::Histogram& histogram);
   // After a failed round trip: true to try again (a fresh connection, or the
   // slot's new master after a failover).
   bool retry_after_failure(const Error& error, const NodePool& pool, int slot, Deadline budget,

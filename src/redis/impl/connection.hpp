@@ -1,7 +1,8 @@
 #pragma once
 
-// Internal to sf_redis: one hiredis connection, a bounded pool of them per
-// node, and the metrics both clients record.
+// Internal to sf_redis: one blocking connection (our own socket and
+// ReplyParser), a bounded pool of them per node, and the metrics both clients
+// record.
 
 #include <chrono>
 #include <condition_variable>
@@ -16,9 +17,7 @@
 
 #include "common/deadline.hpp"
 #include "common/result.hpp"
-
-struct redisContext;
-struct redisReply;
+#include "redis/impl/resp_parser.hpp"
 
 namespace storefront::obs {
 class Counter;
@@ -29,11 +28,6 @@ class Family;
 }  // namespace storefront::obs
 
 namespace storefront::redis {
-
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const;
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // One command: its arguments (binary safe).
 using Args = std::span<const std::string_view>;
@@ -70,8 +64,9 @@ bool is_refused_credentials(std::string_view message);
 
 class Connection {
  public:
-  // Connects (bounded by min(connect_timeout, deadline)), then AUTH and SELECT
-  // as configured.
+  // Resolves `host` (IPv4 first, then IPv6, as hiredis did), connects
+  // (bounded by min(connect_timeout, deadline)), then AUTH and SELECT as
+  // configured.
   static Result<std::unique_ptr<Connection>> open(const std::string& host, int port,
                                                   const ConnectOptions& options, Deadline deadline);
   ~Connection();
@@ -79,19 +74,30 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Pipelines the commands and reads one reply per command. Error replies are
-  // returned as replies (type REDIS_REPLY_ERROR), not as errors; an Error means
-  // the connection failed (kTimeout / kUnavailable) and is now broken.
-  Result<std::vector<ReplyPtr>> run(std::initializer_list<Args> commands, Deadline deadline);
-  Result<ReplyPtr> run(Args command, Deadline deadline);
+  // returned as replies (Reply::Type::kError), not as errors; an Error means
+  // the connection failed (kTimeout / kUnavailable) and is now broken. Every
+  // write and read is bounded by the deadline.
+  Result<std::vector<Reply>> run(std::initializer_list<Args> commands, Deadline deadline);
+  Result<Reply> run(Args command, Deadline deadline);
 
   bool broken() const { return broken_; }
 
  private:
-  explicit Connection(redisContext* ctx) : ctx_(ctx) {}
-  Error io_error(Deadline deadline, int saved_errno);
+  Connection(int fd, std::string address) : fd_(fd), address_(std::move(address)) {}
+  Status handshake(Args command, std::string_view what, Deadline deadline);
+  Status write_all(std::string_view data, Deadline deadline);
+  Result<Reply> read_reply(Deadline deadline);
+  // Waits for `events` on the socket until the deadline; an Error on timeout.
+  Status wait(short events, Deadline deadline);
+  // Marks the connection broken and returns the error for the caller.
+  Error fail(ErrorKind kind, std::string_view what);
 
-  redisContext* ctx_;
-  long socket_timeout_ms_ = -1;
+  int fd_;
+  const std::string address_;  // host:port, for messages
+  ReplyParser parser_;
+  std::vector<char> in_;      // bytes read and not parsed yet
+  std::size_t in_begin_ = 0;  // ... are in_[in_begin_, in_end_)
+  std::size_t in_end_ = 0;
   bool broken_ = false;
 };
 

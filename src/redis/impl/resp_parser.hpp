@@ -1,7 +1,8 @@
 #pragma once
 
-// Internal to sf_redis: the RESP (Redis protocol) pieces AsyncReader needs,
-// kept apart so they can be tested and fuzzed without a socket.
+// Internal to sf_redis: the one RESP2 (Redis protocol) parser, used by the
+// blocking Connection and the non-blocking AsyncReader, kept apart so it can
+// be tested and fuzzed without a socket.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,18 +16,31 @@
 
 namespace storefront::redis {
 
-// RESP reply parser for what AsyncReader sends: simple strings, errors,
-// integers, bulk strings and arrays of bulk strings (no nesting). Fed with
-// bytes as they arrive; a bulk string is written into its final std::string,
-// which the caller may fill directly from the socket (bulk_target()).
+// One reply, owned. A nil bulk string and a nil array are both kNil.
+struct Reply {
+  enum class Type : std::uint8_t { kNil, kStatus, kError, kInteger, kString, kArray };
+  Type type = Type::kNil;
+  std::int64_t integer = 0;     // kInteger
+  std::string str;              // kStatus, kError, kString
+  std::vector<Reply> elements;  // kArray
+
+  bool is_error() const { return type == Type::kError; }
+  bool operator==(const Reply& other) const = default;
+};
+
+// The name of a reply type, for error messages ("integer", "array", ...).
+std::string_view type_name(Reply::Type type);
+
+// An array of bulk strings and nils (MGET) as Values; nullopt for any other
+// reply.
+std::optional<Values> to_values(Reply&& reply);
+
+// RESP2 reply parser: simple strings, errors, integers, bulk strings and
+// arrays of any of them, nested (CLUSTER SLOTS). Fed with bytes as they
+// arrive; a bulk string is written into its final std::string, which the
+// caller may fill directly from the socket (bulk_target()).
 class ReplyParser {
  public:
-  struct Reply {
-    bool error = false;
-    std::string message;  // error replies and simple strings
-    Values values;        // a bulk string is one value, an array its elements
-  };
-
   // Consumes bytes from `data`; returns how many. Stops after one complete
   // reply (take it with take()) or when more bytes are needed. Sets
   // `protocol_error` on malformed input (the connection must be dropped).
@@ -41,19 +55,36 @@ class ReplyParser {
 
   static constexpr std::size_t kMaxLine = std::size_t{64} << 10;
   static constexpr std::int64_t kMaxBulk = std::int64_t{64} << 20;
+  // CLUSTER SLOTS of a fragmented cluster has up to one entry per slot.
+  static constexpr std::int64_t kMaxArray = std::int64_t{1} << 20;
+  // CLUSTER SLOTS nests three deep; more is not a reply we send for.
+  static constexpr std::size_t kMaxDepth = 8;
 
  private:
   enum class State { kLine, kBulk, kBulkEnd };
+  // An array being filled and how many elements it still expects.
+  struct Frame {
+    Reply array;
+    std::int64_t left = 0;
+  };
   // Each consumes from the start of `rest` (feed_bulk_end: one byte) and
   // returns how many bytes; sets `protocol_error` on malformed input.
   std::size_t feed_line(std::string_view rest, bool& protocol_error);
   std::size_t feed_bulk_end(char next, bool& protocol_error);
   bool on_line(std::string_view line);  // false: protocol error
+  // After a "$len" / "*count" header that is not nil. start_array: false
+  // when the reply nests too deep.
+  void start_bulk(std::size_t len);
+  bool start_array(std::int64_t count);
+  // Where the next element goes, built in place: the innermost open array's
+  // next element, or the whole reply. element_done() once it is filled
+  // closes the arrays it completes.
+  Reply& next_slot();
   void element_done();
 
   State state_ = State::kLine;
   std::string line_;  // a line split across reads
-  std::int64_t array_left_ = -1;
+  std::vector<Frame> open_;
   std::string bulk_;
   std::size_t bulk_filled_ = 0;
   Reply reply_;

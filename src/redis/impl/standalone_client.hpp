@@ -17,7 +17,7 @@ class StandaloneClient final : public ClientBase {
   const RedisConfig& config() const override { return config_; }
 
  protected:
-  Result<ReplyPtr> execute(std::string_view name, int slot, Args args, Deadline deadline) override;
+  Result<Reply> execute(std::string_view name, int slot, Args args, Deadline deadline) override;
   bool cluster() const override { return false; }
 
  private:
