@@ -13,6 +13,7 @@ CALLGRIND_REQUESTS (N, 2000). Prints one line per build and path.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -78,6 +79,21 @@ def measure(build: Path, work: Path, mongo_url: str, redis_port: int, servers) -
     return per_path
 
 
+@contextlib.contextmanager
+def databases(work: Path, servers):
+    """A standalone Redis and the stand-in with 1000 users and 1000 products, for one run."""
+    procs = [servers.RedisServer(work), servers.MongoStandin(work / "mongo")]
+    try:
+        for p in procs:
+            p.start()
+        servers.run_fill(procs[1].url, "helloDoc", 1000)
+        servers.run_fill_products(procs[1].url, 1000)
+        yield procs[1], procs[0]
+    finally:
+        for p in reversed(procs):
+            p.stop()
+
+
 def main() -> int:
     builds = [Path(b).resolve() for b in sys.argv[1:]]
     if not builds:
@@ -87,23 +103,13 @@ def main() -> int:
     sys.path.insert(0, str(REPO / "tests" / "functional"))
     import servers  # noqa: E402  (reads STOREFRONT_BUILD_DIR at import: only for fill)
 
-    with tempfile.TemporaryDirectory(prefix="callgrind-hit-") as tmp:
-        work = Path(tmp)
-        mongo = servers.MongoStandin(work / "mongo")
-        redis = servers.RedisServer(work)
-        mongo.start()
-        redis.start()
-        try:
-            servers.run_fill(mongo.url, "helloDoc", 1000)
-            servers.run_fill_products(mongo.url, 1000)
-            for build in builds:
-                redis.cli("FLUSHALL")
-                for path, ir in measure(build, work, mongo.url, redis.port, servers).items():
-                    print(f"{build}: GET {path}: {ir:,.0f} instructions per cached request "
-                          f"(callgrind, {REQUESTS} requests)", flush=True)
-        finally:
-            redis.stop()
-            mongo.stop()
+    with tempfile.TemporaryDirectory(prefix="callgrind-hit-") as tmp, \
+            databases(Path(tmp), servers) as (mongo, redis):
+        for build in builds:
+            redis.cli("FLUSHALL")
+            for path, ir in measure(build, Path(tmp), mongo.url, redis.port, servers).items():
+                print(f"{build}: GET {path}: {ir:,.0f} instructions per cached request "
+                      f"(callgrind, {REQUESTS} requests)", flush=True)
     return 0
 
 

@@ -24,10 +24,12 @@ namespace storefront::redis {
 namespace {
 
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 using testing::kMargin;
 using testing::later;
 using testing::timed;
+
+// Entries the tests write outlive every test.
+constexpr std::chrono::seconds kTtl{60};
 
 // An I/O thread, as the HTTP server runs them.
 class IoThread {
@@ -88,11 +90,11 @@ TEST_F(AsyncReaderTest, MgetValuesNilsAndPipelining) {
   auto c = config();
   // 200 pipelined MGETs of up to 200 KB: the last ones queue behind the
   // others for longer than the default 50 ms under sanitizers.
-  c.command_timeout = seconds(5);
+  c.command_timeout = std::chrono::seconds(5);
   auto blocking = make_redis_client(c, registry_);
   const std::string big(200000, 'b');  // larger than one socket read
-  ASSERT_TRUE(blocking->set("{t}:a", "alpha", seconds(60), later()).ok());
-  ASSERT_TRUE(blocking->set("{t}:big", big, seconds(60), later()).ok());
+  ASSERT_TRUE(blocking->set("{t}:a", "alpha", kTtl, later()).ok());
+  ASSERT_TRUE(blocking->set("{t}:big", big, kTtl, later()).ok());
   FixedRoute route(port_);
   auto reader = make_async_reader(c, route, registry_);
 
@@ -215,7 +217,7 @@ class PasswordAsyncReaderTest : public AsyncReaderTest {
 
 TEST_F(PasswordAsyncReaderTest, AuthAndSelectBeforeTheFirstCommand) {
   auto c = config(":s3cret@", "/2");
-  ASSERT_TRUE(make_redis_client(c, registry_)->set("k", "in-db-2", seconds(60), later()).ok());
+  ASSERT_TRUE(make_redis_client(c, registry_)->set("k", "in-db-2", kTtl, later()).ok());
   FixedRoute route(port_);
   auto reader = make_async_reader(c, route, registry_);
   auto values = mget(*reader, {"k"});
